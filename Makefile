@@ -27,6 +27,7 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
 	fi
 	@if [[ ! -f node_modules/dynalite/cli.js || package-lock.json -nt $(NPM_STAMP) ]]; then \
+	    echo "npm ci: node_modules is missing or older than package-lock.json"; \
 	    npm ci --no-audit --no-fund; \
 	    touch $(NPM_STAMP); \
 	fi

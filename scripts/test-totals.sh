@@ -39,7 +39,11 @@ for trx in "$dir"/*.trx; do
     fi
     passed=$((passed + $(counter passed "$counters") + $(counter passedButRunAborted "$counters")))
     failed=$((failed + $(trx_failures "$trx")))
-    skipped=$((skipped + $(counter notExecuted "$counters") + $(counter inconclusive "$counters")))
+    # VSTest leaves notExecuted at 0 for xunit skips and only lowers "executed", so a skip is
+    # whichever of the two is larger.
+    not_run=$(( $(counter total "$counters") - $(counter executed "$counters") ))
+    not_executed=$(counter notExecuted "$counters")
+    skipped=$((skipped + (not_run > not_executed ? not_run : not_executed)))
 done
 
 if [[ -f $dir/exit-codes ]]; then
