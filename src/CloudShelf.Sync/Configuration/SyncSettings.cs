@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using CloudShelf.Sync.Mapping;
+using CloudShelf.Sync.Observability;
+using Npgsql;
+
+namespace CloudShelf.Sync.Configuration;
+
+/// <summary>Reads environment variables; tests pass a dictionary instead of touching the process.</summary>
+public interface IEnvironment
+{
+    /// <summary>The variable's value, or null when unset.</summary>
+    string? Get(string name);
+}
+
+/// <summary>The process environment.</summary>
+public sealed class ProcessEnvironment : IEnvironment
+{
+    /// <summary>The one instance.</summary>
+    public static ProcessEnvironment Instance { get; } = new();
+
+    /// <inheritdoc />
+    public string? Get(string name) => Environment.GetEnvironmentVariable(name);
+}
+
+/// <summary>An environment from a dictionary.</summary>
+public sealed class DictionaryEnvironment(IReadOnlyDictionary<string, string> values) : IEnvironment
+{
+    /// <inheritdoc />
+    public string? Get(string name) => values.GetValueOrDefault(name);
+}
+
+/// <summary>A missing or malformed setting: start-up stops with a message naming it.</summary>
+public sealed class ConfigurationException(string setting, string message)
+    : Exception($"{setting}: {message}")
+{
+    /// <summary>The environment variable at fault.</summary>
+    public string Setting { get; } = setting;
+}
+
+/// <summary>Everything the sync reads from its environment, validated once at start-up.</summary>
+public sealed partial record SyncSettings
+{
+    /// <summary>The Npgsql connection string (<c>CLOUDSHELF_PG_CONNECTION</c>).</summary>
+    public const string PostgresConnectionVariable = "CLOUDSHELF_PG_CONNECTION";
+    /// <summary>Books table name.</summary>
+    public const string BooksTableVariable = "CLOUDSHELF_BOOKS_TABLE";
+    /// <summary>Users table name.</summary>
+    public const string UsersTableVariable = "CLOUDSHELF_USERS_TABLE";
+    /// <summary>Orders table name.</summary>
+    public const string OrdersTableVariable = "CLOUDSHELF_ORDERS_TABLE";
+    /// <summary>A DynamoDB endpoint to use instead of AWS's (e.g. a local dynalite).</summary>
+    public const string DynamoDbEndpointVariable = "CLOUDSHELF_DYNAMODB_ENDPOINT";
+    /// <summary>The AWS region, set by Lambda.</summary>
+    public const string RegionVariable = "AWS_REGION";
+    /// <summary>The Service dimension and log key, as Powertools names it.</summary>
+    public const string ServiceNameVariable = "POWERTOOLS_SERVICE_NAME";
+    /// <summary>The minimum log level, as Powertools names it.</summary>
+    public const string LogLevelVariable = "POWERTOOLS_LOG_LEVEL";
+
+    /// <summary>The PostgreSQL connection string.</summary>
+    public required string PostgresConnection { get; init; }
+
+    /// <summary>The DynamoDB source table names of this stage.</summary>
+    public required SourceTableNames Tables { get; init; }
+
+    /// <summary>A DynamoDB endpoint override, or null for AWS.</summary>
+    public Uri? DynamoDbEndpoint { get; init; }
+
+    /// <summary>The AWS region.</summary>
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>The service name for logs and metrics.</summary>
+    public string ServiceName { get; init; } = "cloudshelf-sync";
+
+    /// <summary>The minimum log level.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Reads and validates the settings.</summary>
+    /// <exception cref="ConfigurationException">A setting is missing or malformed; the message names it.</exception>
+    public static SyncSettings Load(IEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var connection = environment.Get(PostgresConnectionVariable);
+        if (string.IsNullOrWhiteSpace(connection))
+            throw new ConfigurationException(PostgresConnectionVariable, "is not set; give an Npgsql connection string, e.g. Host=localhost;Username=postgres;Database=cloudshelf.");
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connection);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            // The message of the parser may quote the string, password included: do not pass it on.
+            throw new ConfigurationException(PostgresConnectionVariable, "is not a valid Npgsql connection string (Key=Value pairs separated by ';').");
+        }
+
+        Uri? endpoint = null;
+        var endpointText = environment.Get(DynamoDbEndpointVariable);
+        if (!string.IsNullOrWhiteSpace(endpointText)
+            && (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
+            throw new ConfigurationException(DynamoDbEndpointVariable, $"'{endpointText}' is not an absolute http(s) URL such as http://127.0.0.1:4567.");
+
+        var level = environment.Get(LogLevelVariable);
+        var parsedLevel = JsonLogger.ParseLevel(level, (LogLevel)(-1));
+        if (!string.IsNullOrWhiteSpace(level) && (int)parsedLevel == -1)
+            throw new ConfigurationException(LogLevelVariable, $"'{level}' is not one of DEBUG, INFO, WARN, ERROR.");
+
+        return new SyncSettings
+        {
+            PostgresConnection = connection,
+            Tables = new SourceTableNames(
+                TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
+                TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
+                TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders)),
+            DynamoDbEndpoint = endpoint,
+            Region = NonEmpty(environment.Get(RegionVariable)) ?? "us-east-1",
+            ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
+            LogLevel = string.IsNullOrWhiteSpace(level) ? LogLevel.Information : parsedLevel,
+        };
+    }
+
+    private static string TableName(IEnvironment environment, string variable, string fallback)
+    {
+        var value = environment.Get(variable);
+        if (value is null) return fallback;
+        if (!DynamoTableName().IsMatch(value))
+            throw new ConfigurationException(variable, $"'{value}' is not a DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.').");
+        return value;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{3,255}$")]
+    private static partial Regex DynamoTableName();
+}

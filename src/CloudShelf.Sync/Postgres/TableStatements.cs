@@ -1,0 +1,215 @@
+using System.Text;
+using CloudShelf.Sync.Mapping;
+using CloudShelf.Sync.Sync;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CloudShelf.Sync.Postgres;
+
+/// <summary>
+/// The set-based statements of one mapped table, built once from its mapping: every row of a batch
+/// travels as one array parameter per column and is unnested server-side.
+/// </summary>
+internal sealed class TableStatements
+{
+    private readonly TableMapping _table;
+    private readonly string _deleteSql;
+    private readonly string _upsertSql;
+    private readonly ChildStatements[] _children;
+
+    public TableStatements(TableMapping table)
+    {
+        _table = table;
+        var target = $"{table.Schema}.{table.Table}";
+        var versionJoin = $"JOIN cloudshelf_sync.item_versions v ON v.target_table = '{table.Table}' AND v.item_key = u.k AND v.sequence_number = u.seq::numeric";
+
+        // A delete removes the row only when it is the item's newest change (the version says so).
+        _deleteSql = $"""
+            DELETE FROM {target} AS t
+            USING unnest($1::text[], $2::text[]) AS u(k, seq)
+            {versionJoin}
+            WHERE t.{table.KeyColumn} = u.k
+            """;
+
+        var columns = new StringBuilder(table.KeyColumn);
+        var selects = new StringBuilder("u.k");
+        var unnest = new StringBuilder("$1::text[]");
+        var aliases = new StringBuilder("k");
+        var updates = new StringBuilder();
+        var p = 2;
+        for (var i = 0; i < table.Columns.Count; i++)
+        {
+            var column = table.Columns[i];
+            columns.Append(", ").Append(column.Column);
+            selects.Append(", u.c").Append(i).Append(Cast(column.Type));
+            unnest.Append(", $").Append(p++).Append(ParameterType(column.Type));
+            aliases.Append(", c").Append(i);
+            updates.Append(column.Column).Append(" = EXCLUDED.").Append(column.Column).Append(", ");
+        }
+        _upsertSql = $"""
+            INSERT INTO {target} AS t ({columns}, {table.AttributesColumn}, sync_sequence, sync_changed_at, synced_at)
+            SELECT {selects}, u.attrs::jsonb, u.seq::numeric, u.changed_at, now()
+            FROM unnest({unnest}, ${p}::text[], ${p + 1}::text[], ${p + 2}::timestamptz[])
+                 WITH ORDINALITY AS u({aliases}, attrs, seq, changed_at, ord)
+            {versionJoin}
+            ORDER BY u.ord
+            ON CONFLICT ({table.KeyColumn}) DO UPDATE
+            SET {updates}{table.AttributesColumn} = EXCLUDED.{table.AttributesColumn},
+                sync_sequence = EXCLUDED.sync_sequence, sync_changed_at = EXCLUDED.sync_changed_at, synced_at = EXCLUDED.synced_at
+            WHERE t.sync_sequence < EXCLUDED.sync_sequence
+            """;
+        _children = table.Children.Select(c => new ChildStatements(table, c)).ToArray();
+    }
+
+    /// <summary>Adds this table's statements for its changes (sorted by key) to the batch.</summary>
+    public void AddTo(NpgsqlBatch batch, List<Change> changes)
+    {
+        var deletes = changes.Where(c => c.Kind == ChangeKind.Delete).ToList();
+        var upserts = changes.Where(c => c.Kind == ChangeKind.Upsert).ToList();
+        if (deletes.Count > 0)
+        {
+            var command = new NpgsqlBatchCommand(_deleteSql);
+            command.Parameters.Add(Parameters.Array(deletes.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
+            command.Parameters.Add(Parameters.Array(deletes.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+            batch.BatchCommands.Add(command);
+        }
+        if (upserts.Count == 0) return;
+
+        var n = upserts.Count;
+        var command2 = new NpgsqlBatchCommand(_upsertSql);
+        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
+        for (var i = 0; i < _table.Columns.Count; i++)
+            command2.Parameters.Add(ColumnArray(_table.Columns[i].Type, n, r => upserts[r].Row!.Values[i]));
+        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.Row!.AttributesJson).ToArray(), NpgsqlDbType.Text));
+        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.ChangedAt?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz));
+        batch.BatchCommands.Add(command2);
+
+        for (var c = 0; c < _children.Length; c++)
+            _children[c].AddTo(batch, upserts, c);
+    }
+
+    /// <summary>The SQL cast from the parameter's element type to the column type, where they differ.</summary>
+    internal static string Cast(ColumnType type) => type switch
+    {
+        ColumnType.Numeric => "::numeric",
+        ColumnType.TextArray => "::text[]",
+        ColumnType.Json => "::jsonb",
+        _ => "",
+    };
+
+    internal static string ParameterType(ColumnType type) => type switch
+    {
+        ColumnType.Integer => "::integer[]",
+        ColumnType.Boolean => "::boolean[]",
+        ColumnType.Date => "::date[]",
+        ColumnType.Timestamp => "::timestamptz[]",
+        // numeric travels as text: it may carry more digits than any CLR number type holds.
+        _ => "::text[]",
+    };
+
+    /// <summary>One column of n rows as a typed array parameter.</summary>
+    internal static NpgsqlParameter ColumnArray(ColumnType type, int n, Func<int, object?> value)
+    {
+        switch (type)
+        {
+            case ColumnType.Integer:
+                return Parameters.Array(Fill(n, r => (int?)value(r)), NpgsqlDbType.Integer);
+            case ColumnType.Boolean:
+                return Parameters.Array(Fill(n, r => (bool?)value(r)), NpgsqlDbType.Boolean);
+            case ColumnType.Date:
+                return Parameters.Array(Fill(n, r => (DateOnly?)value(r)), NpgsqlDbType.Date);
+            case ColumnType.Timestamp:
+                return Parameters.Array(Fill(n, r => (DateTime?)value(r)), NpgsqlDbType.TimestampTz);
+            case ColumnType.TextArray:
+                return Parameters.Array(Fill(n, r => value(r) is string[] a ? ColumnValues.ArrayLiteral(a) : null), NpgsqlDbType.Text);
+            default:
+                return Parameters.Array(Fill(n, r => (string?)value(r)), NpgsqlDbType.Text);
+        }
+    }
+
+    private static T[] Fill<T>(int n, Func<int, T> value)
+    {
+        var array = new T[n];
+        for (var i = 0; i < n; i++) array[i] = value(i);
+        return array;
+    }
+}
+
+/// <summary>
+/// A list attribute's lines: lines past the new length go, the others are upserted. Both only for
+/// parents whose row now holds this very change, so a stale change never touches the lines.
+/// </summary>
+internal sealed class ChildStatements
+{
+    private readonly ChildListMapping _child;
+    private readonly string _trimSql;
+    private readonly string _upsertSql;
+
+    public ChildStatements(TableMapping parent, ChildListMapping child)
+    {
+        _child = child;
+        var target = $"{parent.Schema}.{child.Table}";
+        var parentJoin = $"JOIN {parent.Schema}.{parent.Table} p ON p.{parent.KeyColumn} = u.k AND p.sync_sequence = u.seq::numeric";
+        _trimSql = $"""
+            DELETE FROM {target} AS c
+            USING unnest($1::text[], $2::text[], $3::integer[]) AS u(k, seq, n)
+            {parentJoin}
+            WHERE c.{child.ParentKeyColumn} = u.k AND c.{child.PositionColumn} > u.n
+            """;
+
+        var columns = new StringBuilder();
+        var selects = new StringBuilder();
+        var unnest = new StringBuilder();
+        var aliases = new StringBuilder();
+        var updates = new StringBuilder();
+        var old = new StringBuilder();
+        var p = 4;
+        for (var i = 0; i < child.Columns.Count; i++)
+        {
+            var column = child.Columns[i];
+            var sep = i == 0 ? "" : ", ";
+            columns.Append(", ").Append(column.Column);
+            selects.Append(", u.c").Append(i).Append(TableStatements.Cast(column.Type));
+            unnest.Append(", $").Append(p++).Append(TableStatements.ParameterType(column.Type));
+            aliases.Append(", c").Append(i);
+            updates.Append(sep).Append(column.Column).Append(" = EXCLUDED.").Append(column.Column);
+            old.Append(sep).Append("c.").Append(column.Column);
+        }
+        var excluded = old.ToString().Replace("c.", "EXCLUDED.", StringComparison.Ordinal);
+        _upsertSql = $"""
+            INSERT INTO {target} AS c ({child.ParentKeyColumn}, {child.PositionColumn}{columns})
+            SELECT u.k, u.pos{selects}
+            FROM unnest($1::text[], $2::text[], $3::integer[]{unnest}) WITH ORDINALITY AS u(k, seq, pos{aliases}, ord)
+            {parentJoin}
+            ORDER BY u.ord
+            ON CONFLICT ({child.ParentKeyColumn}, {child.PositionColumn}) DO UPDATE
+            SET {updates}
+            WHERE ({old}) IS DISTINCT FROM ({excluded})
+            """;
+    }
+
+    public void AddTo(NpgsqlBatch batch, List<Change> upserts, int childIndex)
+    {
+        var trim = new NpgsqlBatchCommand(_trimSql);
+        trim.Parameters.Add(Parameters.Array(upserts.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
+        trim.Parameters.Add(Parameters.Array(upserts.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+        trim.Parameters.Add(Parameters.Array(upserts.Select(c => c.Row!.Children[childIndex].Count).ToArray(), NpgsqlDbType.Integer));
+        batch.BatchCommands.Add(trim);
+
+        var lines = new List<(Change Change, ChildRow Row)>();
+        foreach (var change in upserts)
+        {
+            foreach (var row in change.Row!.Children[childIndex]) lines.Add((change, row));
+        }
+        if (lines.Count == 0) return;
+
+        var upsert = new NpgsqlBatchCommand(_upsertSql);
+        upsert.Parameters.Add(Parameters.Array(lines.Select(l => l.Change.Key).ToArray(), NpgsqlDbType.Text));
+        upsert.Parameters.Add(Parameters.Array(lines.Select(l => l.Change.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+        upsert.Parameters.Add(Parameters.Array(lines.Select(l => l.Row.Position).ToArray(), NpgsqlDbType.Integer));
+        for (var i = 0; i < _child.Columns.Count; i++)
+            upsert.Parameters.Add(TableStatements.ColumnArray(_child.Columns[i].Type, lines.Count, r => lines[r].Row.Values[i]));
+        batch.BatchCommands.Add(upsert);
+    }
+}
