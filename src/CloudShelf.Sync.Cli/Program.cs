@@ -1,10 +1,18 @@
+using CloudShelf.Sync.Configuration;
+
 namespace CloudShelf.Sync.Cli;
 
 internal static class Program
 {
-    public static int Main()
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("usage: cloudshelf-sync <command>");
-        return 2;
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        var console = new CliConsole(Console.In, Console.OpenStandardInput(), Console.Out, Console.Error, !Console.IsErrorRedirected);
+        return await CliApplication.RunAsync(args, console, ProcessEnvironment.Instance, TimeProvider.System, cancellation.Token);
     }
 }

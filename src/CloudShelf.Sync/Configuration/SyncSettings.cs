@@ -69,6 +69,9 @@ public sealed partial record SyncSettings
     /// <summary>The AWS region.</summary>
     public string Region { get; init; } = "us-east-1";
 
+    /// <summary>Whether AWS credentials are set in the environment (Lambda always sets them).</summary>
+    public bool HasAwsCredentials { get; init; }
+
     /// <summary>The service name for logs and metrics.</summary>
     public string ServiceName { get; init; } = "cloudshelf-sync";
 
@@ -112,6 +115,7 @@ public sealed partial record SyncSettings
                 TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
                 TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders)),
             DynamoDbEndpoint = endpoint,
+            HasAwsCredentials = NonEmpty(environment.Get("AWS_ACCESS_KEY_ID")) is not null,
             Region = NonEmpty(environment.Get(RegionVariable)) ?? "us-east-1",
             ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
             LogLevel = string.IsNullOrWhiteSpace(level) ? LogLevel.Information : parsedLevel,

@@ -42,8 +42,14 @@ public static class StreamEventSerializer
         return record.RawJson ?? JsonSerializer.Serialize(record, StreamJsonContext.Default.DynamoDBStreamRecord);
     }
 
-    /// <summary>Reads one record from its JSON (as kept in quarantine).</summary>
-    public static DynamoDBStreamRecord ReadRecord(string json) =>
-        JsonSerializer.Deserialize(json, StreamJsonContext.Default.DynamoDBStreamRecord)
-        ?? throw new JsonException("The record is JSON null.");
+    /// <summary>
+    /// Reads one record from its JSON (as kept in quarantine). A record that still cannot be read
+    /// comes back with <see cref="DynamoDBStreamRecord.ReadError"/> set, as in an event.
+    /// </summary>
+    public static DynamoDBStreamRecord ReadRecordTolerant(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var records = ReadEvent(System.Text.Encoding.UTF8.GetBytes($"{{\"Records\":[{json}]}}")).Records;
+        return records.Count == 1 ? records[0] : throw new JsonException("Expected exactly one record.");
+    }
 }

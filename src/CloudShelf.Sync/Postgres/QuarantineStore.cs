@@ -1,0 +1,104 @@
+using CloudShelf.Sync.Streams;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CloudShelf.Sync.Postgres;
+
+/// <summary>One quarantined record as operators see it.</summary>
+public sealed record QuarantinedRecord(
+    long Id,
+    string? SourceTable,
+    string? TargetTable,
+    string? Key,
+    string? SequenceNumber,
+    string? EventName,
+    string Reason,
+    string? ErrorCode,
+    DateTimeOffset QuarantinedAt,
+    int ReplayAttempts,
+    DateTimeOffset? ResolvedAt,
+    string? Resolution,
+    string RecordJson);
+
+/// <summary>Reads and resolves quarantine rows.</summary>
+public sealed class QuarantineStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = """
+        quarantine_id, source_table, target_table, item_key, sequence_number, event_name, reason, error_code,
+        quarantined_at, replay_attempts, resolved_at, resolution, record::text
+        """;
+
+    /// <summary>Quarantined records, oldest first; only open ones unless <paramref name="includeResolved"/>.</summary>
+    public async Task<IReadOnlyList<QuarantinedRecord>> ListAsync(
+        string? table = null, bool includeResolved = false, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM cloudshelf_sync.quarantine
+            WHERE ($1::text IS NULL OR target_table = $1 OR source_table = $1)
+              AND ($2 OR resolved_at IS NULL)
+            ORDER BY quarantine_id
+            LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)table ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = includeResolved });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    /// <summary>The open records with the given ids (all open records when <paramref name="ids"/> is null).</summary>
+    public async Task<IReadOnlyList<QuarantinedRecord>> OpenAsync(IReadOnlyCollection<long>? ids, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM cloudshelf_sync.quarantine
+            WHERE resolved_at IS NULL AND ($1::bigint[] IS NULL OR quarantine_id = ANY($1))
+            ORDER BY quarantine_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = (object?)ids?.ToArray() ?? DBNull.Value,
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint,
+        });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    /// <summary>Marks records resolved, each with how (applied, superseded, skipped).</summary>
+    public async Task ResolveAsync(IReadOnlyList<(long Id, string Resolution)> resolved, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resolved);
+        if (resolved.Count == 0) return;
+        await using var command = dataSource.CreateCommand("""
+            UPDATE cloudshelf_sync.quarantine AS q
+            SET resolved_at = now(), resolution = u.resolution,
+                replay_attempts = q.replay_attempts + 1, last_replayed_at = now()
+            FROM unnest($1::bigint[], $2::text[]) AS u(quarantine_id, resolution)
+            WHERE q.quarantine_id = u.quarantine_id AND q.resolved_at IS NULL
+            """);
+        command.Parameters.Add(Parameters.Array(resolved.Select(r => r.Id).ToArray(), NpgsqlDbType.Bigint));
+        command.Parameters.Add(Parameters.Array(resolved.Select(r => r.Resolution).ToArray(), NpgsqlDbType.Text));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<QuarantinedRecord>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var records = new List<QuarantinedRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new QuarantinedRecord(
+                reader.GetInt64(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetFieldValue<DateTimeOffset>(8),
+                reader.GetInt32(9),
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.GetString(12)));
+        }
+        return records;
+    }
+}
