@@ -1,0 +1,155 @@
+using System.Text;
+using System.Text.Json;
+using CloudShelf.Sync.Cli;
+using CloudShelf.Sync.Configuration;
+using CloudShelf.Sync.IntegrationTests.Infrastructure;
+
+namespace CloudShelf.Sync.IntegrationTests.Cli;
+
+[Collection(SyncServerCollection.Name)]
+public sealed class CliTests(SyncServerFixture fixture)
+{
+    private sealed record Run(int ExitCode, string Out, string Error);
+
+    private static async Task<Run> RunAsync(string? connection, string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new MemoryStream(Encoding.UTF8.GetBytes(stdin));
+        using var inputReader = new StreamReader(input);
+        var environment = new Dictionary<string, string>();
+        if (connection is not null) environment[SyncSettings.PostgresConnectionVariable] = connection;
+        var code = await CliApplication.RunAsync(args, new CliConsole(inputReader, input, output, error, false),
+            new DictionaryEnvironment(environment), TimeProvider.System, CancellationToken.None);
+        return new Run(code, output.ToString(), error.ToString());
+    }
+
+    private static string EventFile(string name) => Path.Combine(AppContext.BaseDirectory, "events", name);
+
+    private async Task<string> FreshDatabaseAsync() => await fixture.Server.CreateDatabaseAsync();
+
+    [Fact]
+    public async Task Invoke_prints_only_the_handler_response_on_stdout()
+    {
+        var connection = await FreshDatabaseAsync();
+
+        var run = await RunAsync(connection, "", "invoke", "stream-sync", "--event", EventFile("books-insert.json"));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("{\"batchItemFailures\":[]}" + Environment.NewLine, run.Out);
+        // Logs and metrics go to stderr, one JSON object per line.
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, l => JsonDocument.Parse(l).Dispose());
+        Assert.Contains(lines, l => l.Contains("\"RecordsApplied\":2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Invoke_reads_the_event_from_stdin_with_a_dash()
+    {
+        var connection = await FreshDatabaseAsync();
+
+        var run = await RunAsync(connection, await File.ReadAllTextAsync(EventFile("users-insert.json")), "invoke", "stream-sync", "--event", "-");
+
+        Assert.Equal((0, "{\"batchItemFailures\":[]}"), (run.ExitCode, run.Out.Trim()));
+    }
+
+    [Fact]
+    public async Task Invoke_exits_non_zero_when_the_handler_throws()
+    {
+        var connection = await FreshDatabaseAsync();
+
+        var run = await RunAsync(connection, "{\"Records\": 42}", "invoke", "stream-sync", "--event", "-");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("", run.Out);
+        Assert.Contains("handler failed", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("invoke", "backfill-everything", "--event", "-")]
+    [InlineData("invoke", "stream-sync")]
+    [InlineData("frobnicate")]
+    [InlineData("quarantine", "replay")]
+    [InlineData("quarantine", "list", "--bogus")]
+    public async Task Bad_arguments_exit_2_with_a_message(params string[] args)
+    {
+        var run = await RunAsync("Host=127.0.0.1", "", args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_connection_setting_exits_2_naming_it()
+    {
+        var run = await RunAsync(null, "", "migrate");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(SyncSettings.PostgresConnectionVariable, run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_exits_2()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var run = await RunAsync($"Host=127.0.0.1;Port={port};Username=postgres;Password=hunter2;Timeout=3", "", "migrate");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("cannot reach PostgreSQL", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_twice_reports_the_second_run_as_up_to_date()
+    {
+        var connection = await FreshDatabaseAsync();
+
+        var first = await RunAsync(connection, "", "migrate");
+        var second = await RunAsync(connection, "", "migrate");
+
+        Assert.Equal((0, 0), (first.ExitCode, second.ExitCode));
+        Assert.Contains("applied 0001_initial_schema.sql", first.Out, StringComparison.Ordinal);
+        Assert.Contains("schema is up to date", second.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Quarantine_list_and_replay_work_from_the_command_line()
+    {
+        var connection = await FreshDatabaseAsync();
+        await RunAsync(connection, "", "invoke", "stream-sync", "--event", EventFile("duplicate-email-users-insert.json"));
+
+        var text = await RunAsync(connection, "", "quarantine", "list");
+        var json = await RunAsync(connection, "", "quarantine", "list", "--json");
+
+        Assert.Equal((0, 0), (text.ExitCode, json.ExitCode));
+        Assert.Contains("users_email_key", text.Out, StringComparison.Ordinal);
+        Assert.Contains("1 record(s)", text.Out, StringComparison.Ordinal);
+        using var listed = JsonDocument.Parse(json.Out);
+        var entry = Assert.Single(listed.RootElement.EnumerateArray().ToList());
+        Assert.Equal("23505", entry.GetProperty("errorCode").GetString());
+        Assert.Equal("INSERT", entry.GetProperty("record").GetProperty("eventName").GetString());
+        var id = entry.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Nothing changed yet: the replay finds the same conflict and says so with exit 1.
+        var again = await RunAsync(connection, "", "quarantine", "replay", "--id", id, "--json");
+        Assert.Equal(1, again.ExitCode);
+        using (var summary = JsonDocument.Parse(again.Out))
+            Assert.Equal(1, summary.RootElement.GetProperty("stillQuarantined").GetInt32());
+
+        // user-a1f3c5e7, the first holder of the address, is deleted upstream; the replay now succeeds.
+        var removeEvent = $$$"""
+            {"Records":[{"eventID":"x","eventName":"REMOVE","eventSourceARN":"{{{Testing.StreamEvents.Arn(Testing.StreamEvents.Users)}}}",
+              "dynamodb":{"Keys":{"userId":{"S":"user-a1f3c5e7"}},"SequenceNumber":"61934000000000027766100099"}}]}
+            """;
+        Assert.Equal(0, (await RunAsync(connection, removeEvent, "invoke", "stream-sync", "--event", "-")).ExitCode);
+        var replay = await RunAsync(connection, "", "quarantine", "replay", "--all-open");
+
+        Assert.Equal(0, replay.ExitCode);
+        Assert.Contains("1 applied", replay.Out, StringComparison.Ordinal);
+        Assert.Contains("no quarantined records", (await RunAsync(connection, "", "quarantine", "list")).Out, StringComparison.Ordinal);
+    }
+}
