@@ -60,6 +60,17 @@ public sealed class PostgresServer : IAsyncDisposable
             return new PostgresServer(external, cluster: null);
         }
 
+        return await StartThrowawayAsync(ct);
+    }
+
+    /// <summary>
+    /// Always starts a throwaway cluster, even when <see cref="ConnectionEnvironmentVariable"/> is
+    /// set: for tests that stop and restart their server.
+    /// </summary>
+    /// <param name="ct">Cancels start-up.</param>
+    /// <returns>A running throwaway cluster.</returns>
+    public static async Task<PostgresServer> StartThrowawayAsync(CancellationToken ct = default)
+    {
         var cluster = await Cluster.CreateAsync(ct);
         try
         {

@@ -12,7 +12,7 @@ public sealed class DatabaseOutageTests
     [Fact]
     public async Task With_the_database_stopped_the_batch_is_reported_failed_and_redelivery_after_restart_applies_it()
     {
-        await using var server = await PostgresServer.StartAsync();
+        await using var server = await PostgresServer.StartThrowawayAsync();
         var connection = await server.CreateDatabaseAsync();
         using var output = new StringWriter();
         await using var services = SyncDatabase.CreateServices(connection, output);
