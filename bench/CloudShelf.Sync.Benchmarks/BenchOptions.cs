@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace CloudShelf.Sync.Benchmarks;
+
+/// <summary>A command line the harness cannot run with.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The command line, parsed by hand: four options do not need a parser library.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        usage: CloudShelf.Sync.Benchmarks [--rounds N] [--warmup N] [--batch N] [--no-breakdown]
+
+          --rounds N       measured rounds per phase (default 20)
+          --warmup N       warm-up rounds per phase, not reported (default 5)
+          --batch N        records per batch (default 1000)
+          --no-breakdown   skip the parse/map/write split of stream-apply
+
+        environment: CLOUDSHELF_PG_CONNECTION to use an existing server instead of a throwaway cluster
+        exit status: 0 the report was printed (whatever it says), 1 the run failed, 2 bad command line
+        """;
+
+    public int Rounds { get; init; } = 20;
+
+    public int Warmup { get; init; } = 5;
+
+    public int Batch { get; init; } = 1000;
+
+    public bool Breakdown { get; init; } = true;
+
+    public bool Help { get; init; }
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            options = args[i] switch
+            {
+                "--rounds" => options with { Rounds = Number(args, ref i, min: 1) },
+                "--warmup" => options with { Warmup = Number(args, ref i, min: 0) },
+                // A DynamoDB Streams event source delivers at most 10,000 records per batch.
+                "--batch" => options with { Batch = Number(args, ref i, min: 1, max: 10_000) },
+                "--no-breakdown" => options with { Breakdown = false },
+                "-h" or "--help" => options with { Help = true },
+                _ => throw new UsageException($"Unknown option '{args[i]}'."),
+            };
+        }
+        return options;
+    }
+
+    private static int Number(IReadOnlyList<string> args, ref int i, int min, int max = 1_000_000)
+    {
+        var name = args[i];
+        if (++i >= args.Count) throw new UsageException($"{name} needs a number.");
+        if (!int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            throw new UsageException($"{name} '{args[i]}' is not a whole number from {min} to {max}.");
+        return value;
+    }
+}
