@@ -93,7 +93,7 @@ internal static class BenchRun
         output.WriteLine("contenders, each in a database of its own:");
         output.WriteLine("  COPY          binary COPY of the batch's rows (the values the sync writes) into cloudshelf.books, emptied untimed before each batch");
         output.WriteLine("  naive         one INSERT ... ON CONFLICT (book_id) DO UPDATE per record in one transaction, from the mapped rows");
-        output.WriteLine("  stream-apply  StreamSyncHandler.HandleAsync on the event's JSON: parse, map, item_versions guard, set-based merge");
+        output.WriteLine("  stream-apply  StreamSyncHandler.HandleAsync on the event's JSON: parse, map, guarded set-based merge");
         output.WriteLine("ms/batch is the median; records/s follows from it; ratios compare throughput (reference ms / stream-apply ms).");
     }
 

@@ -129,7 +129,7 @@ internal sealed class CopyContender : Contender
 /// <summary>
 /// The lower reference: a straightforward handler. One INSERT ... ON CONFLICT DO UPDATE per record,
 /// parameters per record (numeric as text cast to numeric), all in one transaction. It keeps the
-/// sync_sequence guard so it is as correct as a per-row handler gets, but no item_versions.
+/// sync_sequence guard so it is as correct as a per-row handler gets, but no tombstones.
 /// </summary>
 internal sealed class NaiveContender : Contender
 {
@@ -206,7 +206,7 @@ internal sealed class NaiveContender : Contender
 /// <summary>
 /// The product: <see cref="Sync.StreamSyncHandler.HandleAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
 /// on the event's JSON, with the services built as the CLI builds them. Parsing, mapping, the
-/// item_versions guard and the merge are all inside the timed region.
+/// guards and the merge are all inside the timed region.
 /// </summary>
 internal sealed class StreamApplyContender : Contender
 {
@@ -223,7 +223,7 @@ internal sealed class StreamApplyContender : Contender
     {
         var settings = SyncSettings.Load(new DictionaryEnvironment(new Dictionary<string, string>
         {
-            [SyncSettings.PostgresConnectionVariable] = connectionString,
+            [SyncSettings.PostgresConnectionVariable] = connectionString + ";Max Auto Prepare=16",
         }));
         // EMF to nowhere: the handler still buffers its metrics (timed); Check flushes them (untimed).
         var metrics = new EmfMetrics(TextWriter.Null, settings.ServiceName, TimeProvider.System);

@@ -62,7 +62,7 @@ internal static class Report
                 $"{p.Phase,-9} {p.EventBytes.Median / (1024 * 1024),5:F1} MB {handler,8:F1} {Share(p.Parse.Median, handler),14} {Share(p.Map.Median, handler),14} {Share(p.Write.Median, handler),14} {Share(rest, handler),14}"));
         }
         output.WriteLine(Invariant($"parse = StreamEventSerializer.ReadEvent of the {batch:N0}-record event; map = ItemMapper.Map per record;"));
-        output.WriteLine("write = ChangeWriter.WriteAsync (item_versions + books upsert, one transaction); rest = handler - parse - map - write");
+        output.WriteLine("write = ChangeWriter.WriteAsync (guarded books merge, one transaction); rest = handler - parse - map - write");
         output.WriteLine("(classify, collapse, outcomes, metrics, response).");
     }
 

@@ -129,6 +129,11 @@ internal static class ColumnValues
 
     private static Fit Timestamp(string text, out object? column)
     {
+        if (TryParseCanonicalTimestamp(text, out var canonical))
+        {
+            column = canonical;
+            return Fit.Exact;
+        }
         column = null;
         if (!DateTimeOffset.TryParseExact(text, TimestampFormats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal, out var instant))
@@ -138,6 +143,37 @@ internal static class ColumnValues
         utc = new DateTime(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
         column = utc;
         return string.Equals(FormatTimestamp(utc), text, StringComparison.Ordinal) ? Fit.Exact : Fit.KeepOriginal;
+    }
+
+    /// <summary>
+    /// The canonical form (what nearly every Phase 1 item holds) parsed by hand: a tenth of the
+    /// cost of a format-driven parse, which matters at twelve timestamps per order line batch.
+    /// </summary>
+    private static bool TryParseCanonicalTimestamp(string text, out DateTime utc)
+    {
+        utc = default;
+        var s = text.AsSpan();
+        if (s.Length != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z')
+            return false;
+        if (!Digits(s[..4], out var year) || !Digits(s[5..7], out var month) || !Digits(s[8..10], out var day)
+            || !Digits(s[11..13], out var hour) || !Digits(s[14..16], out var minute) || !Digits(s[17..19], out var second)
+            || !Digits(s[20..23], out var millisecond))
+            return false;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        utc = new DateTime(year, month, day, hour, minute, second, millisecond, DateTimeKind.Utc);
+        return true;
+    }
+
+    private static bool Digits(ReadOnlySpan<char> s, out int value)
+    {
+        value = 0;
+        foreach (var c in s)
+        {
+            if (c is < '0' or > '9') return false;
+            value = value * 10 + (c - '0');
+        }
+        return true;
     }
 
     public static string FormatTimestamp(DateTime utc) =>

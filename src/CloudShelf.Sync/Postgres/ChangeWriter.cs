@@ -21,9 +21,8 @@ public sealed class WriteResult
 
 /// <summary>
 /// Applies a batch of changes in one transaction with a constant number of statements per table,
-/// sent as one pipelined batch: the item versions first (the ordering guard and lock order), then
-/// per table the deletes, the upserts and their child lines, then the quarantine. A record the
-/// database refuses is isolated by bisection under savepoints and quarantined; the rest commits.
+/// sent as one pipelined batch (see <see cref="TableStatements"/>), then the quarantine. A record
+/// the database refuses is isolated by bisection under savepoints and quarantined; the rest commits.
 /// </summary>
 public sealed class ChangeWriter : IChangeWriter
 {
@@ -144,73 +143,42 @@ public sealed class ChangeWriter : IChangeWriter
         CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
-        if (changes.Count > 0) batch.BatchCommands.Add(VersionStatements.Upsert(changes));
-
         // Tables in mapping order, each table's keys ascending: the same order in every transaction.
         foreach (var group in changes.GroupBy(c => c.Table))
             _statements[group.Key].AddTo(batch, group.ToList());
-
         QuarantineStatements.AddTo(batch, quarantine);
         if (batch.BatchCommands.Count == 0) return;
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        if (changes.Count > 0)
+        // Every RETURNING yields (outcome, table, key); statements without one are skipped by the reader.
+        var written = new HashSet<(string, string)>();
+        var deleted = new HashSet<(string, string)>();
+        var undone = new HashSet<(string, string)>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            var byKey = changes.ToDictionary(c => (c.Table.Table, c.Key));
-            while (await reader.ReadAsync(cancellationToken))
-                won.Add(byKey[(reader.GetString(0), reader.GetString(1))]);
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var key = (reader.GetString(1), reader.GetString(2));
+                    var set = reader.GetString(0) switch
+                    {
+                        TableStatements.Written => written,
+                        TableStatements.Deleted => deleted,
+                        _ => undone,
+                    };
+                    set.Add(key);
+                }
+            }
+            // Errors of later statements surface while moving to their results.
+            while (await reader.NextResultAsync(cancellationToken));
         }
-        // Errors of later statements surface while moving through their results.
-        while (await reader.NextResultAsync(cancellationToken))
-        {
-        }
-    }
-}
 
-/// <summary>The item version upsert: the guard every other statement joins against.</summary>
-internal static class VersionStatements
-{
-    private const string Sql = """
-        INSERT INTO cloudshelf_sync.item_versions AS v
-               (target_table, item_key, sequence_number, deleted, ttl_delete, changed_at)
-        SELECT u.target_table, u.item_key, u.sequence_number::numeric, u.deleted, u.ttl_delete, u.changed_at
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::boolean[], $6::timestamptz[])
-             WITH ORDINALITY AS u(target_table, item_key, sequence_number, deleted, ttl_delete, changed_at, ord)
-        ORDER BY u.ord
-        ON CONFLICT (target_table, item_key) DO UPDATE
-        SET sequence_number = EXCLUDED.sequence_number, deleted = EXCLUDED.deleted,
-            ttl_delete = EXCLUDED.ttl_delete, changed_at = EXCLUDED.changed_at, recorded_at = now()
-        WHERE v.sequence_number < EXCLUDED.sequence_number
-        RETURNING v.target_table, v.item_key
-        """;
-
-    public static NpgsqlBatchCommand Upsert(IReadOnlyList<Change> changes)
-    {
-        var n = changes.Count;
-        var tables = new string[n];
-        var keys = new string[n];
-        var sequences = new string[n];
-        var deleted = new bool[n];
-        var ttl = new bool[n];
-        var changedAt = new DateTime?[n];
-        for (var i = 0; i < n; i++)
+        foreach (var change in changes)
         {
-            var c = changes[i];
-            tables[i] = c.Table.Table;
-            keys[i] = c.Key;
-            sequences[i] = c.SequenceNumber;
-            deleted[i] = c.Kind == ChangeKind.Delete;
-            ttl[i] = c.TtlDelete;
-            changedAt[i] = c.ChangedAt?.UtcDateTime;
+            var key = (change.Table.Table, change.Key);
+            if (change.Kind == ChangeKind.Delete ? deleted.Contains(key) : written.Contains(key) && !undone.Contains(key))
+                won.Add(change);
         }
-        var command = new NpgsqlBatchCommand(Sql);
-        command.Parameters.Add(Parameters.Array(tables, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameters.Array(keys, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameters.Array(sequences, NpgsqlDbType.Text));
-        command.Parameters.Add(Parameters.Array(deleted, NpgsqlDbType.Boolean));
-        command.Parameters.Add(Parameters.Array(ttl, NpgsqlDbType.Boolean));
-        command.Parameters.Add(Parameters.Array(changedAt, NpgsqlDbType.TimestampTz));
-        return command;
     }
 }
 

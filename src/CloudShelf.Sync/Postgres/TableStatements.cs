@@ -7,30 +7,38 @@ using NpgsqlTypes;
 namespace CloudShelf.Sync.Postgres;
 
 /// <summary>
-/// The set-based statements of one mapped table, built once from its mapping: every row of a batch
-/// travels as one array parameter per column and is unnested server-side.
+/// The set-based statements of one mapped table, built once from its mapping. Every row of a batch
+/// travels as one array parameter per column and is unnested server-side. Per table and batch:
+/// <list type="number">
+/// <item><b>merge</b>: one INSERT ... ON CONFLICT over every key of the batch in ascending order,
+/// deletes included (as placeholder rows), so that each transaction locks its rows in one global
+/// order and concurrent batches cannot deadlock. The row's <c>sync_sequence</c> guards the update;
+/// a tombstone at least as new keeps the key out.</item>
+/// <item><b>delete</b> (when the batch has deletes): removes the rows that now hold a delete and
+/// records their tombstones.</item>
+/// <item><b>recheck</b> (when it has upserts): the merge read the tombstones before it waited for
+/// row locks; a batch that deleted one of our keys and committed meanwhile left a tombstone this
+/// new statement sees, and a row it would have resurrected goes again.</item>
+/// <item>the <b>child lines</b> of the rows that now hold this very change.</item>
+/// </list>
+/// Each RETURNING yields (outcome, table, key) so that the writer can tell which changes won.
 /// </summary>
 internal sealed class TableStatements
 {
+    public const string Written = "written";
+    public const string Deleted = "deleted";
+    public const string Undone = "undone";
+
     private readonly TableMapping _table;
+    private readonly string _mergeSql;
     private readonly string _deleteSql;
-    private readonly string _upsertSql;
+    private readonly string _recheckSql;
     private readonly ChildStatements[] _children;
 
     public TableStatements(TableMapping table)
     {
         _table = table;
         var target = $"{table.Schema}.{table.Table}";
-        var versionJoin = $"JOIN cloudshelf_sync.item_versions v ON v.target_table = '{table.Table}' AND v.item_key = u.k AND v.sequence_number = u.seq::numeric";
-
-        // A delete removes the row only when it is the item's newest change (the version says so).
-        _deleteSql = $"""
-            DELETE FROM {target} AS t
-            USING unnest($1::text[], $2::text[]) AS u(k, seq)
-            {versionJoin}
-            WHERE t.{table.KeyColumn} = u.k
-            """;
-
         var columns = new StringBuilder(table.KeyColumn);
         var selects = new StringBuilder("u.k");
         var unnest = new StringBuilder("$1::text[]");
@@ -46,17 +54,42 @@ internal sealed class TableStatements
             aliases.Append(", c").Append(i);
             updates.Append(column.Column).Append(" = EXCLUDED.").Append(column.Column).Append(", ");
         }
-        _upsertSql = $"""
+        _mergeSql = $"""
             INSERT INTO {target} AS t ({columns}, {table.AttributesColumn}, sync_sequence, sync_changed_at, synced_at)
             SELECT {selects}, u.attrs::jsonb, u.seq::numeric, u.changed_at, now()
             FROM unnest({unnest}, ${p}::text[], ${p + 1}::text[], ${p + 2}::timestamptz[])
                  WITH ORDINALITY AS u({aliases}, attrs, seq, changed_at, ord)
-            {versionJoin}
+            WHERE NOT EXISTS (SELECT FROM cloudshelf_sync.tombstones d
+                              WHERE d.target_table = '{table.Table}' AND d.item_key = u.k AND d.sequence_number >= u.seq::numeric)
             ORDER BY u.ord
             ON CONFLICT ({table.KeyColumn}) DO UPDATE
             SET {updates}{table.AttributesColumn} = EXCLUDED.{table.AttributesColumn},
                 sync_sequence = EXCLUDED.sync_sequence, sync_changed_at = EXCLUDED.sync_changed_at, synced_at = EXCLUDED.synced_at
             WHERE t.sync_sequence < EXCLUDED.sync_sequence
+            RETURNING '{Written}', '{table.Table}', t.{table.KeyColumn}
+            """;
+
+        _deleteSql = $"""
+            WITH gone AS (
+                DELETE FROM {target} AS t
+                USING unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) AS u(k, seq, ttl, changed_at)
+                WHERE t.{table.KeyColumn} = u.k AND t.sync_sequence = u.seq::numeric
+                RETURNING u.k, u.seq, u.ttl, u.changed_at)
+            INSERT INTO cloudshelf_sync.tombstones AS d (target_table, item_key, sequence_number, ttl_delete, changed_at)
+            SELECT '{table.Table}', gone.k, gone.seq::numeric, gone.ttl, gone.changed_at FROM gone
+            ON CONFLICT (target_table, item_key) DO UPDATE
+            SET sequence_number = EXCLUDED.sequence_number, ttl_delete = EXCLUDED.ttl_delete,
+                changed_at = EXCLUDED.changed_at, deleted_at = now()
+            WHERE d.sequence_number < EXCLUDED.sequence_number
+            RETURNING '{Deleted}', '{table.Table}', d.item_key
+            """;
+
+        _recheckSql = $"""
+            DELETE FROM {target} AS t
+            USING unnest($1::text[]) AS u(k)
+            JOIN cloudshelf_sync.tombstones d ON d.target_table = '{table.Table}' AND d.item_key = u.k
+            WHERE t.{table.KeyColumn} = u.k AND d.sequence_number >= t.sync_sequence
+            RETURNING '{Undone}', '{table.Table}', t.{table.KeyColumn}
             """;
         _children = table.Children.Select(c => new ChildStatements(table, c)).ToArray();
     }
@@ -64,26 +97,32 @@ internal sealed class TableStatements
     /// <summary>Adds this table's statements for its changes (sorted by key) to the batch.</summary>
     public void AddTo(NpgsqlBatch batch, List<Change> changes)
     {
+        var n = changes.Count;
+        var merge = new NpgsqlBatchCommand(_mergeSql);
+        merge.Parameters.Add(Parameters.Array(changes.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
+        for (var i = 0; i < _table.Columns.Count; i++)
+            merge.Parameters.Add(ColumnArray(_table.Columns[i].Type, n, r => changes[r].Row?.Values[i]));
+        merge.Parameters.Add(Parameters.Array(changes.Select(c => c.Row?.AttributesJson ?? "{}").ToArray(), NpgsqlDbType.Text));
+        merge.Parameters.Add(Parameters.Array(changes.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+        merge.Parameters.Add(Parameters.Array(changes.Select(c => c.ChangedAt?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz));
+        batch.BatchCommands.Add(merge);
+
         var deletes = changes.Where(c => c.Kind == ChangeKind.Delete).ToList();
-        var upserts = changes.Where(c => c.Kind == ChangeKind.Upsert).ToList();
         if (deletes.Count > 0)
         {
-            var command = new NpgsqlBatchCommand(_deleteSql);
-            command.Parameters.Add(Parameters.Array(deletes.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(deletes.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
-            batch.BatchCommands.Add(command);
+            var delete = new NpgsqlBatchCommand(_deleteSql);
+            delete.Parameters.Add(Parameters.Array(deletes.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
+            delete.Parameters.Add(Parameters.Array(deletes.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+            delete.Parameters.Add(Parameters.Array(deletes.Select(c => c.TtlDelete).ToArray(), NpgsqlDbType.Boolean));
+            delete.Parameters.Add(Parameters.Array(deletes.Select(c => c.ChangedAt?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz));
+            batch.BatchCommands.Add(delete);
         }
-        if (upserts.Count == 0) return;
 
-        var n = upserts.Count;
-        var command2 = new NpgsqlBatchCommand(_upsertSql);
-        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
-        for (var i = 0; i < _table.Columns.Count; i++)
-            command2.Parameters.Add(ColumnArray(_table.Columns[i].Type, n, r => upserts[r].Row!.Values[i]));
-        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.Row!.AttributesJson).ToArray(), NpgsqlDbType.Text));
-        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
-        command2.Parameters.Add(Parameters.Array(upserts.Select(c => c.ChangedAt?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz));
-        batch.BatchCommands.Add(command2);
+        var upserts = deletes.Count == 0 ? changes : changes.Where(c => c.Kind == ChangeKind.Upsert).ToList();
+        if (upserts.Count == 0) return;
+        var recheck = new NpgsqlBatchCommand(_recheckSql);
+        recheck.Parameters.Add(Parameters.Array(upserts.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
+        batch.BatchCommands.Add(recheck);
 
         for (var c = 0; c < _children.Length; c++)
             _children[c].AddTo(batch, upserts, c);

@@ -51,10 +51,10 @@ public sealed class AttributeValueJsonConverter : JsonConverter<AttributeValue>
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException($"A map must be a JSON object, found {reader.TokenType}.");
-        var map = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        var map = new Dictionary<string, AttributeValue>(16, StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var name = reader.GetString()!;
+            var name = RepeatedStrings.Read(ref reader);
             reader.Read();
             if (!map.TryAdd(name, ReadValue(ref reader)))
                 throw new JsonException($"Attribute '{name}' appears twice in one map.");
@@ -201,4 +201,19 @@ public sealed class AttributeValueJsonConverter : JsonConverter<AttributeValue>
         foreach (var v in values) writer.WriteStringValue(v);
         writer.WriteEndArray();
     }
+}
+
+/// <summary>
+/// Reads and writes an item (Keys, NewImage, OldImage) in one pass, without the serializer's
+/// per-value dispatch: images are most of a stream event.
+/// </summary>
+public sealed class ItemJsonConverter : JsonConverter<Dictionary<string, AttributeValue>>
+{
+    /// <inheritdoc />
+    public override Dictionary<string, AttributeValue> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        AttributeValueJsonConverter.ReadMap(ref reader);
+
+    /// <inheritdoc />
+    public override void Write(Utf8JsonWriter writer, Dictionary<string, AttributeValue> value, JsonSerializerOptions options) =>
+        AttributeValueJsonConverter.WriteMap(writer, value);
 }

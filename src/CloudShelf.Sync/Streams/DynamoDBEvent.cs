@@ -10,7 +10,6 @@ public sealed class DynamoDBEvent
 {
     /// <summary>The stream records of this batch, in shard order.</summary>
     [JsonPropertyName("Records")]
-    [JsonConverter(typeof(StreamRecordListConverter))]
     public List<DynamoDBStreamRecord> Records { get; set; } = [];
 }
 
@@ -23,18 +22,22 @@ public sealed class DynamoDBStreamRecord
 
     /// <summary>INSERT, MODIFY or REMOVE.</summary>
     [JsonPropertyName("eventName")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? EventName { get; set; }
 
     /// <summary>The stream record format version.</summary>
     [JsonPropertyName("eventVersion")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? EventVersion { get; set; }
 
     /// <summary>Always <c>aws:dynamodb</c>.</summary>
     [JsonPropertyName("eventSource")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? EventSource { get; set; }
 
     /// <summary>The region of the source table.</summary>
     [JsonPropertyName("awsRegion")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? AwsRegion { get; set; }
 
     /// <summary>The change itself.</summary>
@@ -43,6 +46,7 @@ public sealed class DynamoDBStreamRecord
 
     /// <summary>The ARN of the stream, which names the source table.</summary>
     [JsonPropertyName("eventSourceARN")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? EventSourceArn { get; set; }
 
     /// <summary>Present on changes made by DynamoDB itself, such as TTL expiry.</summary>
@@ -53,9 +57,9 @@ public sealed class DynamoDBStreamRecord
     [JsonIgnore]
     public string? ReadError { get; set; }
 
-    /// <summary>The record's JSON as delivered, kept only for a record that could not be read.</summary>
+    /// <summary>The record's JSON as delivered, when it was read from an event: what quarantine keeps.</summary>
     [JsonIgnore]
-    public string? RawJson { get; set; }
+    public ReadOnlyMemory<byte>? Raw { get; set; }
 }
 
 /// <summary>The <c>dynamodb</c> part of a stream record.</summary>
@@ -68,15 +72,43 @@ public sealed class StreamRecord
 
     /// <summary>The primary key attributes of the item.</summary>
     [JsonPropertyName("Keys")]
+    [JsonConverter(typeof(ItemJsonConverter))]
     public Dictionary<string, AttributeValue>? Keys { get; set; }
 
     /// <summary>The item after the change (NEW_IMAGE, NEW_AND_OLD_IMAGES streams).</summary>
     [JsonPropertyName("NewImage")]
+    [JsonConverter(typeof(ItemJsonConverter))]
     public Dictionary<string, AttributeValue>? NewImage { get; set; }
 
-    /// <summary>The item before the change (OLD_IMAGE, NEW_AND_OLD_IMAGES streams).</summary>
+    /// <summary>
+    /// The item before the change (OLD_IMAGE, NEW_AND_OLD_IMAGES streams). Events read by
+    /// <see cref="StreamEventSerializer.ReadEvent"/> read it from the record's JSON on first use.
+    /// </summary>
+    /// <exception cref="System.Text.Json.JsonException">On first use, when the delivered old image is malformed.</exception>
     [JsonPropertyName("OldImage")]
-    public Dictionary<string, AttributeValue>? OldImage { get; set; }
+    [JsonConverter(typeof(ItemJsonConverter))]
+    public Dictionary<string, AttributeValue>? OldImage
+    {
+        get
+        {
+            if (_oldImageSource is { } source)
+            {
+                _oldImage = StreamEventSerializer.ReadOldImage(source);
+                _oldImageSource = null;
+            }
+            return _oldImage;
+        }
+        set
+        {
+            _oldImage = value;
+            _oldImageSource = null;
+        }
+    }
+
+    private Dictionary<string, AttributeValue>? _oldImage;
+    private ReadOnlyMemory<byte>? _oldImageSource;
+
+    internal void ReadOldImageFrom(ReadOnlyMemory<byte> record) => _oldImageSource = record;
 
     /// <summary>The position of the change in its shard: a decimal number of up to 40 digits.</summary>
     [JsonPropertyName("SequenceNumber")]
@@ -88,6 +120,7 @@ public sealed class StreamRecord
 
     /// <summary>KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES.</summary>
     [JsonPropertyName("StreamViewType")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? StreamViewType { get; set; }
 }
 
@@ -96,10 +129,12 @@ public sealed class StreamUserIdentity
 {
     /// <summary>"Service" for changes made by DynamoDB.</summary>
     [JsonPropertyName("type")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? Type { get; set; }
 
     /// <summary>"dynamodb.amazonaws.com" for a TTL deletion.</summary>
     [JsonPropertyName("principalId")]
+    [JsonConverter(typeof(RepeatedStringJsonConverter))]
     public string? PrincipalId { get; set; }
 }
 

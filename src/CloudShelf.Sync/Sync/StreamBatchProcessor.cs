@@ -163,7 +163,8 @@ public sealed class StreamBatchProcessor(
         string key;
         try
         {
-            key = ItemMapper.ReadKey(table, change!.Keys ?? change.NewImage ?? change.OldImage);
+            // Keys is always present in delivered records; the new image is a fallback for hand-made ones.
+            key = ItemMapper.ReadKey(table, change!.Keys ?? change.NewImage);
         }
         catch (UnmappableRecordException e)
         {

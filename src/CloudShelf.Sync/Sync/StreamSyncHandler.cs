@@ -22,7 +22,7 @@ public sealed class StreamSyncHandler(StreamBatchProcessor processor)
     /// <summary>The same from and to JSON, as the runtime and the CLI carry it.</summary>
     public async Task<byte[]> HandleAsync(ReadOnlyMemory<byte> eventJson, CancellationToken cancellationToken)
     {
-        var dynamoEvent = StreamEventSerializer.ReadEvent(eventJson.Span);
+        var dynamoEvent = StreamEventSerializer.ReadEvent(eventJson);
         var response = await HandleAsync(dynamoEvent, cancellationToken);
         return StreamEventSerializer.WriteResponse(response);
     }

@@ -133,11 +133,11 @@ public sealed class SyncDatabase : IAsyncDisposable
               UNION ALL SELECT 'users ' || t::text FROM cloudshelf.users t
               UNION ALL SELECT 'orders ' || t::text FROM cloudshelf.orders t
               UNION ALL SELECT 'order_items ' || t::text FROM cloudshelf.order_items t
-              UNION ALL SELECT 'versions ' || t::text FROM cloudshelf_sync.item_versions t
+              UNION ALL SELECT 'tombstones ' || t::text FROM cloudshelf_sync.tombstones t
               UNION ALL SELECT 'quarantine ' || t::text FROM cloudshelf_sync.quarantine t
             ) s
             """);
-        return (string?)await command.ExecuteScalarAsync() ?? "";
+        return await command.ExecuteScalarAsync() as string ?? "";
     }
 
     /// <inheritdoc />

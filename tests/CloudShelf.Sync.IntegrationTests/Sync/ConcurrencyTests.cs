@@ -49,4 +49,41 @@ public sealed class ConcurrencyTests(SyncServerFixture fixture)
         var live = expected.Where(e => e.Value.Price is not null).ToDictionary(e => e.Key, e => e.Value.Price!);
         Assert.Equal(live.OrderBy(e => e.Key, StringComparer.Ordinal), actual.OrderBy(e => e.Key, StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task A_delete_committed_while_an_older_change_waits_for_the_row_is_not_undone()
+    {
+        await using var db = await SyncDatabase.CreateAsync(fixture);
+        await db.HandleAsync(Insert(Books, "1", Book("book-1")));
+        // Another batch deletes book-1 (sequence 10) and has not committed yet.
+        await using var other = await db.Services.DataSource.OpenConnectionAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var delete = new Npgsql.NpgsqlCommand("""
+            DELETE FROM cloudshelf.books WHERE book_id = 'book-1';
+            INSERT INTO cloudshelf_sync.tombstones (target_table, item_key, sequence_number) VALUES ('books', 'book-1', 10);
+            """, other, transaction))
+        {
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        // An older change of the item arrives: its merge reads no tombstone yet, then waits for the row.
+        var late = Task.Run(() => db.ProcessAsync(Modify(Books, "5", Book("book-1", price: "1.00"))));
+        await WaitUntilBlockedAsync(db);
+        await transaction.CommitAsync();
+        var result = await late;
+
+        Assert.Equal(CloudShelf.Sync.Sync.RecordOutcome.Superseded, Assert.Single(result.Outcomes));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM cloudshelf.books"));
+    }
+
+    private static async Task WaitUntilBlockedAsync(SyncDatabase db)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await db.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0)
+                return;
+            await Task.Delay(25);
+        }
+        throw new TimeoutException("The sync's transaction never waited for the row lock.");
+    }
 }

@@ -34,6 +34,13 @@ public sealed class KeysOnlyStreamTests(SyncServerFixture fixture, DynaliteFixtu
         {
             // Created by another test of this class.
         }
+        // dynalite makes a table ACTIVE on a timer, even with --createTableMs 0; until then it
+        // answers "resource not found".
+        for (var i = 0; (await client.DescribeTableAsync(table)).Table.TableStatus != TableStatus.ACTIVE; i++)
+        {
+            if (i == 100) throw new TimeoutException($"Table {table} did not become ACTIVE.");
+            await Task.Delay(20);
+        }
         return client;
     }
 
