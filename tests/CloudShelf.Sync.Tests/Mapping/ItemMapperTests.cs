@@ -212,6 +212,25 @@ public sealed class ItemMapperTests
         Assert.Equal(["stock"], row.IllFitting);
     }
 
+    // Regression: decimal.TryParse rounded fractions beyond 28 places, so the integer column took 1 for 1.0000000000000000000000000000001.
+    [Theory]
+    [InlineData("1.0000000000000000000000000000001")]
+    [InlineData("0.00000000000000000000000000000001")]
+    [InlineData("2147483647.00000000000000000000000000001")]
+    [InlineData("15E-1")]
+    [InlineData("1.55E+1")]
+    public void A_stock_with_a_fraction_beyond_decimal_precision_leaves_the_column_null(string stock)
+    {
+        var book = Book("book-1");
+        book["stock"] = N(stock);
+
+        var row = AssertRoundTrip(BooksTable, book);
+
+        Assert.Null(Column(BooksTable, row, "stock"));
+        Assert.Equal(N(stock), Kept(row)["stock"]);
+        Assert.Equal(["stock"], row.IllFitting);
+    }
+
     [Theory]
     [InlineData("5.0", 5)]
     [InlineData("5E+0", 5)]
@@ -219,6 +238,10 @@ public sealed class ItemMapperTests
     [InlineData("-0", 0)]
     [InlineData("2147483647", 2147483647)]
     [InlineData("-2147483648", -2147483648)]
+    [InlineData("1.00000000000000000000000000000000000", 1)]
+    [InlineData("10E-1", 1)]
+    [InlineData("1.5E+1", 15)]
+    [InlineData("0.0E+5", 0)]
     public void A_whole_stock_in_another_spelling_fills_its_column_and_keeps_the_original(string stock, int expected)
     {
         var book = Book("book-1");
