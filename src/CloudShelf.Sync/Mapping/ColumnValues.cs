@@ -117,7 +117,7 @@ internal static class ColumnValues
             return Fit.Exact;
         }
         // "5.0" or "5E+0" is still the whole number 5; anything else (1E+30, 2.5) does not fit.
-        if (IsNumber(text, out var exponent) && Math.Abs(exponent) <= 30
+        if (IsNumber(text, out var exponent) && Math.Abs(exponent) <= 30 && IsWholeNumber(text, exponent)
             && decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
             && d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue)
         {
@@ -125,6 +125,26 @@ internal static class ColumnValues
             return Fit.KeepOriginal;
         }
         return Fit.No;
+    }
+
+    /// <summary>
+    /// Whether a DynamoDB number is whole, decided on its digits: <see cref="decimal"/> rounds beyond
+    /// 28 decimal places, so "1.0000000000000000000000000000001" would otherwise pass for 1.
+    /// </summary>
+    private static bool IsWholeNumber(ReadOnlySpan<char> text, int exponent)
+    {
+        var s = text.TrimStart("+-");
+        var e = s.IndexOfAny('e', 'E');
+        var mantissa = e < 0 ? s : s[..e];
+        var dot = mantissa.IndexOf('.');
+        var whole = dot < 0 ? mantissa : mantissa[..dot];
+        var fraction = dot < 0 ? [] : mantissa[(dot + 1)..];
+        // The digits right of the point once the exponent moves it; all of them must be zeros.
+        var fractional = fraction.Length - exponent;
+        if (fractional <= 0) return true;
+        if (fraction[Math.Max(0, fraction.Length - fractional)..].ContainsAnyExcept('0')) return false;
+        var fromWhole = fractional - fraction.Length;
+        return fromWhole <= 0 || !whole[Math.Max(0, whole.Length - fromWhole)..].ContainsAnyExcept('0');
     }
 
     private static Fit Timestamp(string text, out object? column)
