@@ -132,12 +132,17 @@ public sealed partial class SyncMapping
             RequireIdentifier(child.Table, table);
             RequireIdentifier(child.ParentKeyColumn, table);
             RequireIdentifier(child.PositionColumn, table);
+            if (child.ParentKeyColumn == child.PositionColumn)
+                throw new ArgumentException($"Mapping of '{child.Table}' uses column '{child.PositionColumn}' for both the parent key and the position.");
             var childColumns = new HashSet<string>(StringComparer.Ordinal) { child.ParentKeyColumn, child.PositionColumn };
+            var childAttributes = new HashSet<string>(StringComparer.Ordinal);
             foreach (var column in child.Columns)
             {
                 RequireIdentifier(column.Column, table);
                 if (!childColumns.Add(column.Column))
                     throw new ArgumentException($"Mapping of '{child.Table}' uses column '{column.Column}' twice.");
+                if (!childAttributes.Add(column.Attribute))
+                    throw new ArgumentException($"Mapping of '{child.Table}' maps element attribute '{column.Attribute}' twice.");
             }
         }
     }

@@ -196,8 +196,9 @@ public sealed class StreamBatchProcessor(
                               ?? new Dictionary<string, AttributeValue> { [candidate.Table.KeyAttribute] = AttributeValue.FromS(candidate.Key) };
                     candidate.Image = await itemReader.GetItemAsync(candidate.Table.SourceTable, key, cancellationToken);
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception e)
                 {
+                    // Cancellation (the deadline) included: the record is not applied, so it is failed.
                     log.Warn("Could not read the current item for a record without a new image; it will be redelivered",
                         new LogField("table", candidate.Table.SourceTable), new LogField("key", candidate.Key),
                         new LogField("sequence_number", candidate.Sequence), new LogField("error", e.GetType().Name));

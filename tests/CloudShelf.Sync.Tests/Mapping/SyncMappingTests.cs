@@ -133,4 +133,23 @@ public sealed class SyncMappingTests
             mapping.ForTable("orders")!.Columns.Select(c => c.Column));
         Assert.Equal(["book_id", "title", "quantity", "unit_price"], mapping.ForTable("orders")!.Children[0].Columns.Select(c => c.Column));
     }
+
+    [Fact]
+    public void A_child_list_whose_parent_key_and_position_share_a_column_is_refused()
+    {
+        var orders = new TableMapping("cloudshelf-orders", "orders", "orderId", "order_id", [],
+            [new ChildListMapping("items", "order_items", "line_no", "line_no", [])]);
+
+        Assert.Throws<ArgumentException>(() => new SyncMapping([orders]));
+    }
+
+    [Fact]
+    public void A_child_element_attribute_mapped_twice_is_refused()
+    {
+        var orders = new TableMapping("cloudshelf-orders", "orders", "orderId", "order_id", [],
+            [new ChildListMapping("items", "order_items", "order_id", "line_no",
+                [new("bookId", "book_id", ColumnType.Text), new("bookId", "book_ref", ColumnType.Text)])]);
+
+        Assert.Throws<ArgumentException>(() => new SyncMapping([orders]));
+    }
 }

@@ -23,7 +23,7 @@ public sealed class SampleEventTests
         Assert.All(dynamoEvent.Records, record =>
         {
             Assert.Null(record.ReadError);
-            Assert.Null(record.RawJson);
+            Assert.NotNull(record.Raw);
             Assert.Contains(record.EventName, new[] { "INSERT", "MODIFY", "REMOVE" });
             Assert.Equal("aws:dynamodb", record.EventSource);
             Assert.Equal("eu-west-1", record.AwsRegion);

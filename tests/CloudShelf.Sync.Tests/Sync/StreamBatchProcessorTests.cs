@@ -403,6 +403,23 @@ public sealed class StreamBatchProcessorTests
     }
 
     [Fact]
+    public async Task Cancellation_while_reading_a_keys_only_item_fails_the_record_instead_of_throwing()
+    {
+        // Regression: the deadline striking during the item read escaped ProcessAsync as an exception.
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        _reader.Setup(r => r.GetItemAsync("cloudshelf-books", It.IsAny<IReadOnlyDictionary<string, AttributeValue>>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, IReadOnlyDictionary<string, AttributeValue> _, CancellationToken token) => Task.FromCanceled<Dictionary<string, AttributeValue>?>(token));
+        _writer.Setup(w => w.WriteAsync(It.IsAny<IReadOnlyList<Change>>(), It.IsAny<IReadOnlyList<QuarantineEntry>>(), It.IsAny<CancellationToken>()))
+            .Returns((IReadOnlyList<Change> _, IReadOnlyList<QuarantineEntry> _, CancellationToken token) => Task.FromCanceled<WriteResult>(token));
+
+        var result = await Process(cancelled.Token, KeysOnlyInsert(StreamEvents.Books, "11", "book-1"));
+
+        Assert.Equal([RecordOutcome.Failed], result.Outcomes);
+        Assert.Equal(["11"], FailedIdentifiers(result));
+    }
+
+    [Fact]
     public async Task Cancellation_during_the_write_reports_the_records_failed_instead_of_throwing()
     {
         _writer.Setup(w => w.WriteAsync(It.IsAny<IReadOnlyList<Change>>(), It.IsAny<IReadOnlyList<QuarantineEntry>>(), It.IsAny<CancellationToken>()))
