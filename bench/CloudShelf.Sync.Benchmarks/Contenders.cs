@@ -223,7 +223,7 @@ internal sealed class StreamApplyContender : Contender
     {
         var settings = SyncSettings.Load(new DictionaryEnvironment(new Dictionary<string, string>
         {
-            [SyncSettings.PostgresConnectionVariable] = connectionString + ";Max Auto Prepare=16",
+            [SyncSettings.PostgresConnectionVariable] = connectionString,
         }));
         // EMF to nowhere: the handler still buffers its metrics (timed); Check flushes them (untimed).
         var metrics = new EmfMetrics(TextWriter.Null, settings.ServiceName, TimeProvider.System);

@@ -74,6 +74,11 @@ public sealed class SyncServices : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         var builder = new NpgsqlDataSourceBuilder(settings.PostgresConnection);
         builder.ConnectionStringBuilder.ApplicationName ??= "cloudshelf-sync";
+        // The same few statements run for every batch: prepared once per connection, they skip
+        // parsing and planning. A connection string that sets it (0 behind a transaction-pooling
+        // proxy) is respected.
+        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
         return new SyncServices(settings, builder.Build(), log, metrics, time, itemReader);
     }
 
