@@ -37,6 +37,14 @@ public sealed class ConfigurationException(string setting, string message)
     public string Setting { get; } = setting;
 }
 
+/// <summary>How to build the connection from a Secrets Manager secret.</summary>
+/// <param name="SecretId">The secret's ARN or name.</param>
+/// <param name="UseExtension">Read it through the Parameters and Secrets extension rather than SSM.</param>
+/// <param name="Host">A host overriding the secret's (RDS Proxy).</param>
+/// <param name="Database">A database name overriding the secret's.</param>
+/// <param name="RootCertificate">CA bundle for verify-full TLS; without it TLS is required but not verified.</param>
+public sealed record DatabaseSecretSettings(string SecretId, bool UseExtension, string? Host, string? Database, string? RootCertificate);
+
 /// <summary>Everything the sync reads from its environment, validated once at start-up.</summary>
 public sealed partial record SyncSettings
 {
@@ -56,9 +64,25 @@ public sealed partial record SyncSettings
     public const string ServiceNameVariable = "POWERTOOLS_SERVICE_NAME";
     /// <summary>The minimum log level, as Powertools names it.</summary>
     public const string LogLevelVariable = "POWERTOOLS_LOG_LEVEL";
+    /// <summary>The Secrets Manager secret (ARN or name) holding the RDS credentials, when no connection string is given.</summary>
+    public const string DbSecretIdVariable = "CLOUDSHELF_DB_SECRET_ID";
+    /// <summary>The database host to use instead of the secret's (e.g. an RDS Proxy endpoint).</summary>
+    public const string DbHostVariable = "CLOUDSHELF_DB_HOST";
+    /// <summary>The database name to use instead of the secret's.</summary>
+    public const string DbNameVariable = "CLOUDSHELF_DB_NAME";
+    /// <summary><c>ssm</c> (default) or <c>extension</c> (the Parameters and Secrets Lambda Extension).</summary>
+    public const string DbSecretSourceVariable = "CLOUDSHELF_DB_SECRET_SOURCE";
+    /// <summary>A PEM bundle of CA certificates (the RDS bundle) to verify the server: TLS verify-full instead of require.</summary>
+    public const string DbRootCertificateVariable = "CLOUDSHELF_DB_ROOT_CERT";
 
-    /// <summary>The PostgreSQL connection string.</summary>
-    public required string PostgresConnection { get; init; }
+    /// <summary>The PostgreSQL connection string, used as is; null when the secret is used instead.</summary>
+    public string? PostgresConnection { get; init; }
+
+    /// <summary>How to reach the database when there is no connection string.</summary>
+    public DatabaseSecretSettings? DatabaseSecret { get; init; }
+
+    /// <summary>The session token the Parameters and Secrets extension authenticates with.</summary>
+    public string? SessionToken { get; init; }
 
     /// <summary>The DynamoDB source table names of this stage.</summary>
     public required SourceTableNames Tables { get; init; }
@@ -83,17 +107,19 @@ public sealed partial record SyncSettings
     public static SyncSettings Load(IEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var connection = environment.Get(PostgresConnectionVariable);
-        if (string.IsNullOrWhiteSpace(connection))
-            throw new ConfigurationException(PostgresConnectionVariable, "is not set; give an Npgsql connection string, e.g. Host=localhost;Username=postgres;Database=cloudshelf.");
-        try
+        var connection = NonEmpty(environment.Get(PostgresConnectionVariable));
+        var secret = connection is null ? ReadSecretSettings(environment) : null;
+        if (connection is not null)
         {
-            _ = new NpgsqlConnectionStringBuilder(connection);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
-        {
-            // The message of the parser may quote the string, password included: do not pass it on.
-            throw new ConfigurationException(PostgresConnectionVariable, "is not a valid Npgsql connection string (Key=Value pairs separated by ';').");
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(connection);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+            {
+                // The message of the parser may quote the string, password included: do not pass it on.
+                throw new ConfigurationException(PostgresConnectionVariable, "is not a valid Npgsql connection string (Key=Value pairs separated by ';').");
+            }
         }
 
         Uri? endpoint = null;
@@ -110,6 +136,8 @@ public sealed partial record SyncSettings
         return new SyncSettings
         {
             PostgresConnection = connection,
+            DatabaseSecret = secret,
+            SessionToken = NonEmpty(environment.Get("AWS_SESSION_TOKEN")),
             Tables = new SourceTableNames(
                 TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
                 TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
@@ -120,6 +148,21 @@ public sealed partial record SyncSettings
             ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
             LogLevel = string.IsNullOrWhiteSpace(level) ? LogLevel.Information : parsedLevel,
         };
+    }
+
+    private static DatabaseSecretSettings ReadSecretSettings(IEnvironment environment)
+    {
+        var secretId = NonEmpty(environment.Get(DbSecretIdVariable))
+            ?? throw new ConfigurationException(PostgresConnectionVariable,
+                $"is not set, and neither is {DbSecretIdVariable}; give an Npgsql connection string (e.g. Host=localhost;Username=postgres;Database=cloudshelf) or the database secret's ARN.");
+        var source = NonEmpty(environment.Get(DbSecretSourceVariable))?.ToLowerInvariant() ?? "ssm";
+        if (source is not ("ssm" or "extension"))
+            throw new ConfigurationException(DbSecretSourceVariable, $"'{source}' is not 'ssm' or 'extension'.");
+        var rootCertificate = NonEmpty(environment.Get(DbRootCertificateVariable));
+        if (rootCertificate is not null && !File.Exists(rootCertificate))
+            throw new ConfigurationException(DbRootCertificateVariable, $"'{rootCertificate}' does not exist.");
+        return new DatabaseSecretSettings(secretId, source == "extension", NonEmpty(environment.Get(DbHostVariable)),
+            NonEmpty(environment.Get(DbNameVariable)), rootCertificate);
     }
 
     private static string TableName(IEnvironment environment, string variable, string fallback)

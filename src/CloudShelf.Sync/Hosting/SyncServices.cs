@@ -1,6 +1,7 @@
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.SimpleSystemsManagement;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.Mapping;
@@ -20,7 +21,8 @@ public sealed class SyncServices : IAsyncDisposable
 {
     private readonly Lazy<IAmazonDynamoDB> _dynamoDb;
 
-    private SyncServices(SyncSettings settings, NpgsqlDataSource dataSource, ILog log, IMetrics metrics, TimeProvider time, IItemReader? itemReader)
+    private SyncServices(SyncSettings settings, NpgsqlDataSource dataSource, ILog log, IMetrics metrics, TimeProvider time,
+        IItemReader? itemReader, DatabaseCredentials? credentials)
     {
         Settings = settings;
         DataSource = dataSource;
@@ -31,7 +33,8 @@ public sealed class SyncServices : IAsyncDisposable
         // and cold start should not pay for it otherwise.
         _dynamoDb = new Lazy<IAmazonDynamoDB>(() => CreateDynamoDbClient(settings));
         var reader = itemReader ?? new LazyItemReader(() => new DynamoDbItemReader(_dynamoDb.Value));
-        Processor = new StreamBatchProcessor(Mapping, new ChangeWriter(dataSource, Mapping), reader, log, metrics, time);
+        Processor = new StreamBatchProcessor(Mapping, new ChangeWriter(dataSource, Mapping), reader, log, metrics, time,
+            credentials is null ? null : credentials.InvalidateOn);
         StreamSync = new StreamSyncHandler(Processor);
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
@@ -68,19 +71,72 @@ public sealed class SyncServices : IAsyncDisposable
     /// <summary>Schema migrations.</summary>
     public SchemaMigrator Migrator { get; }
 
-    /// <summary>Builds the services. Connects to nothing yet.</summary>
+    /// <summary>
+    /// Builds the services. With a connection string it connects to nothing yet; with a database
+    /// secret it reads the secret once (the host, port and user come from it; the password is
+    /// supplied to every new connection and read again after an authentication failure).
+    /// </summary>
+    public static async Task<SyncServices> CreateAsync(
+        SyncSettings settings, ILog log, IMetrics metrics, TimeProvider time,
+        IItemReader? itemReader = null, ISecretSource? secretSource = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.PostgresConnection is { } connection)
+            return Create(settings, new NpgsqlDataSourceBuilder(connection), log, metrics, time, itemReader, null);
+
+        var secret = settings.DatabaseSecret!;
+        var credentials = new DatabaseCredentials(secretSource ?? CreateSecretSource(settings), secret.SecretId, SyncSettings.DbSecretIdVariable);
+        var current = await credentials.GetAsync(cancellationToken);
+        var builder = new NpgsqlDataSourceBuilder();
+        var target = builder.ConnectionStringBuilder;
+        target.Host = secret.Host ?? current.Host
+                      ?? throw new ConfigurationException(SyncSettings.DbHostVariable, "is not set and the database secret has no 'host'.");
+        target.Port = current.Port ?? 5432;
+        target.Database = secret.Database ?? current.Database ?? "postgres";
+        target.Username = current.Username;
+        // TLS is on in AWS: verified against the given CA bundle, else required without verification.
+        target.SslMode = secret.RootCertificate is null ? SslMode.Require : SslMode.VerifyFull;
+        target.RootCertificate = secret.RootCertificate;
+        builder.UsePasswordProvider(
+            static _ => throw new InvalidOperationException("Connections are opened asynchronously only."),
+            async (_, ct) => (await credentials.GetAsync(ct)).Password);
+        return Create(settings, builder, log, metrics, time, itemReader, credentials);
+    }
+
+    /// <summary>Builds the services over a connection string (tests, the CLI with CLOUDSHELF_PG_CONNECTION).</summary>
     public static SyncServices Create(SyncSettings settings, ILog log, IMetrics metrics, TimeProvider time, IItemReader? itemReader = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var builder = new NpgsqlDataSourceBuilder(settings.PostgresConnection);
+        var connection = settings.PostgresConnection
+                         ?? throw new ConfigurationException(SyncSettings.PostgresConnectionVariable, "is required here.");
+        return Create(settings, new NpgsqlDataSourceBuilder(connection), log, metrics, time, itemReader, null);
+    }
+
+    private static SyncServices Create(SyncSettings settings, NpgsqlDataSourceBuilder builder, ILog log, IMetrics metrics,
+        TimeProvider time, IItemReader? itemReader, DatabaseCredentials? credentials)
+    {
         builder.ConnectionStringBuilder.ApplicationName ??= "cloudshelf-sync";
         // The same few statements run for every batch: prepared once per connection, they skip
         // parsing and planning. A connection string that sets it (0 behind a transaction-pooling
         // proxy) is respected.
         if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
             builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
-        return new SyncServices(settings, builder.Build(), log, metrics, time, itemReader);
+        return new SyncServices(settings, builder.Build(), log, metrics, time, itemReader, credentials);
     }
+
+    // The clients live as long as the execution environment: the password is read again after a rotation.
+#pragma warning disable CA2000
+    private static ISecretSource CreateSecretSource(SyncSettings settings)
+    {
+        if (settings.DatabaseSecret!.UseExtension)
+        {
+            var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{ExtensionSecretSource.DefaultPort}/") };
+            return new ExtensionSecretSource(http, settings.SessionToken
+                ?? throw new ConfigurationException("AWS_SESSION_TOKEN", "is needed to authenticate to the Parameters and Secrets extension."));
+        }
+        return new SsmSecretSource(new AmazonSimpleSystemsManagementClient(RegionEndpoint.GetBySystemName(settings.Region)));
+    }
+#pragma warning restore CA2000
 
     private static AmazonDynamoDBClient CreateDynamoDbClient(SyncSettings settings)
     {

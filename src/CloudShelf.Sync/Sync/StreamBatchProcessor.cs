@@ -61,7 +61,8 @@ public sealed class StreamBatchProcessor(
     IItemReader itemReader,
     ILog log,
     IMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    Action<Exception>? onDatabaseFailure = null)
 {
     private const int MaxConflictAttempts = 3;
 
@@ -94,6 +95,8 @@ public sealed class StreamBatchProcessor(
         }
         catch (Exception e) when (PostgresErrors.IsTransient(e) || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
+            // E.g. a refused password: the credentials are read again for the next connection.
+            onDatabaseFailure?.Invoke(e);
             log.Error(e, "Batch not applied; its records are reported failed for redelivery",
                 new LogField("records", records.Count), new LogField("changes", changes.Count));
         }

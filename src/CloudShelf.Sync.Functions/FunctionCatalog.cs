@@ -1,0 +1,52 @@
+using CloudShelf.Sync.Functions.Runtime;
+using CloudShelf.Sync.Hosting;
+using CloudShelf.Sync.Sync;
+
+namespace CloudShelf.Sync.Functions;
+
+/// <summary>
+/// The functions this bootstrap hosts, by <c>_HANDLER</c> (the <c>Handler:</c> of template.yaml).
+/// </summary>
+public static class FunctionCatalog
+{
+    /// <summary>Drift detection (scheduled).</summary>
+    public const string DriftDetector = "drift-detector";
+    /// <summary>Sync-lag metrics (scheduled).</summary>
+    public const string SyncLag = "sync-lag";
+    /// <summary>Backfill of one scan segment (Step Functions).</summary>
+    public const string Backfill = "backfill";
+
+    /// <summary>Every handler name the bootstrap knows.</summary>
+    public static IReadOnlyList<string> Names { get; } = [StreamSyncHandler.Name, DriftDetector, SyncLag, Backfill];
+
+    /// <summary>Whether the named function needs the database at start-up.</summary>
+    public static bool NeedsServices(string name) => name == StreamSyncHandler.Name;
+
+    /// <summary>The handler of a known name.</summary>
+    /// <exception cref="RuntimeErrorException">Unknown name (<c>Runtime.UnknownHandler</c>).</exception>
+    public static IFunctionHandler Create(string? name, SyncServices? services) => name switch
+    {
+        StreamSyncHandler.Name => new StreamSyncFunction(services ?? throw new ArgumentNullException(nameof(services))),
+        DriftDetector or SyncLag or Backfill => new NotAvailableYetFunction(name),
+        _ => throw new RuntimeErrorException("Runtime.UnknownHandler",
+            $"Unknown handler '{name}' (_HANDLER); this bootstrap hosts: {string.Join(", ", Names)}."),
+    };
+}
+
+/// <summary><c>stream-sync</c>: the DynamoDB Streams event in, the partial batch response out.</summary>
+internal sealed class StreamSyncFunction(SyncServices services) : IFunctionHandler
+{
+    public Task<byte[]> HandleAsync(ReadOnlyMemory<byte> payload, InvocationContext context, CancellationToken cancellationToken) =>
+        services.StreamSync.HandleAsync(payload, cancellationToken);
+}
+
+/// <summary>
+/// A function wired into the template whose work lands in a later release: every invocation fails
+/// with a message that says so, rather than doing nothing and reporting success.
+/// </summary>
+internal sealed class NotAvailableYetFunction(string name) : IFunctionHandler
+{
+    public Task<byte[]> HandleAsync(ReadOnlyMemory<byte> payload, InvocationContext context, CancellationToken cancellationToken) =>
+        throw new RuntimeErrorException("Function.NotAvailable",
+            $"The {name} function is not available in this build yet; only {StreamSyncHandler.Name} is. Deploy a build that includes it.");
+}

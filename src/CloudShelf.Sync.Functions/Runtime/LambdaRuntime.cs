@@ -1,0 +1,69 @@
+using CloudShelf.Sync.Observability;
+
+namespace CloudShelf.Sync.Functions.Runtime;
+
+/// <summary>
+/// The Runtime API loop: take the next invocation, run the handler with a token that fires
+/// shortly before the deadline, post the response or the error, repeat. One failed invocation
+/// never stops the loop; only the Runtime API itself failing does (Lambda then replaces the
+/// execution environment).
+/// </summary>
+public sealed class LambdaRuntime(IRuntimeApi api, LogContext logContext, ILog log, IMetrics metrics, TimeProvider time, TimeSpan deadlineMargin)
+{
+    /// <summary>How long before the deadline a handler is asked to stop by default: enough to roll back and answer.</summary>
+    public static readonly TimeSpan DefaultDeadlineMargin = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>Serves invocations until <paramref name="stopping"/> fires.</summary>
+    public async Task RunAsync(IFunctionHandler handler, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var (context, payload) = await api.NextAsync(stopping);
+            await InvokeAsync(handler, context, payload, stopping);
+        }
+    }
+
+    /// <summary>Runs one invocation and posts its outcome.</summary>
+    public async Task InvokeAsync(IFunctionHandler handler, InvocationContext context, byte[] payload, CancellationToken stopping)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(context);
+        logContext.RequestId = context.RequestId;
+        logContext.TraceId = context.TraceId;
+        var budget = context.Deadline - time.GetUtcNow() - deadlineMargin;
+        using var deadline = new CancellationTokenSource(budget > TimeSpan.Zero ? budget : TimeSpan.Zero, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
+        try
+        {
+            byte[] response;
+            try
+            {
+                response = await handler.HandleAsync(payload, context, linked.Token);
+            }
+            finally
+            {
+                metrics.Flush();
+            }
+            await api.RespondAsync(context.RequestId, response, stopping);
+        }
+        catch (Exception e) when (!stopping.IsCancellationRequested)
+        {
+            log.Error(e, "Invocation failed", new LogField("payload_bytes", payload.Length));
+            try
+            {
+                await api.ReportInvocationErrorAsync(context.RequestId, e, stopping);
+            }
+            catch (Exception report) when (report is HttpRequestException or IOException)
+            {
+                // Lambda times the invocation out and retries it; the loop goes on.
+                log.Error(report, "Could not report the invocation error to the Runtime API");
+            }
+        }
+        finally
+        {
+            logContext.ColdStart = false;
+            logContext.RequestId = null;
+            logContext.TraceId = null;
+        }
+    }
+}
