@@ -10,11 +10,15 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         usage: CloudShelf.Sync.Benchmarks [--rounds N] [--warmup N] [--batch N] [--no-breakdown]
+               CloudShelf.Sync.Benchmarks --cold-start [--starts N]
 
           --rounds N       measured rounds per phase (default 20)
           --warmup N       warm-up rounds per phase, not reported (default 5)
           --batch N        records per batch (default 1000)
           --no-breakdown   skip the parse/map/write split of stream-apply
+          --cold-start     instead: start the published bootstrap N times against a local Runtime API
+                           and report process start to first response, and peak RSS
+          --starts N       cold starts to measure (default 15)
 
         environment: CLOUDSHELF_PG_CONNECTION to use an existing server instead of a throwaway cluster
         exit status: 0 the report was printed (whatever it says), 1 the run failed, 2 bad command line
@@ -30,6 +34,10 @@ internal sealed record BenchOptions
 
     public bool Help { get; init; }
 
+    public bool ColdStart { get; init; }
+
+    public int Starts { get; init; } = 15;
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -42,6 +50,8 @@ internal sealed record BenchOptions
                 // A DynamoDB Streams event source delivers at most 10,000 records per batch.
                 "--batch" => options with { Batch = Number(args, ref i, min: 1, max: 10_000) },
                 "--no-breakdown" => options with { Breakdown = false },
+                "--cold-start" => options with { ColdStart = true },
+                "--starts" => options with { Starts = Number(args, ref i, min: 1, max: 1000) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),
             };

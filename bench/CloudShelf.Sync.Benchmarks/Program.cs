@@ -29,7 +29,8 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    await BenchRun.RunAsync(options, Console.Out, cancellation.Token);
+    if (options.ColdStart) await ColdStartRun.RunAsync(options, Console.Out, cancellation.Token);
+    else await BenchRun.RunAsync(options, Console.Out, cancellation.Token);
     return 0;
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

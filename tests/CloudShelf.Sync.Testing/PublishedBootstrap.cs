@@ -70,18 +70,27 @@ public sealed class BootstrapProcess : IAsyncDisposable
     /// Starts the bootstrap with exactly the given environment (plus PATH), as Lambda starts it:
     /// nothing of the test process's own CLOUDSHELF_* settings leaks in.
     /// </summary>
-    public static BootstrapProcess Start(string path, IReadOnlyDictionary<string, string> environment)
+    public static BootstrapProcess Start(string path, IReadOnlyDictionary<string, string> environment) => Start(path, [], environment);
+
+    /// <summary>Starts an executable with arguments (e.g. <c>dotnet bootstrap.dll</c>) the same way.</summary>
+    public static BootstrapProcess Start(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var startInfo = new ProcessStartInfo(path)
+        var startInfo = new ProcessStartInfo(executable, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(path)!,
+            WorkingDirectory = Path.GetTempPath(),
         };
-        startInfo.Environment.Clear();
-        startInfo.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH");
+        foreach (var name in new[] { "HOME", "DOTNET_ROOT" })
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value) startInfo.Environment[name] = value;
+        }
+        foreach (var name in startInfo.Environment.Keys.ToList())
+        {
+            if (name is not ("PATH" or "HOME" or "DOTNET_ROOT")) startInfo.Environment.Remove(name);
+        }
         foreach (var (name, value) in environment) startInfo.Environment[name] = value;
         var process = new Process { StartInfo = startInfo };
         var started = DateTimeOffset.UtcNow;
