@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace CloudShelf.Sync.Testing;
 
 /// <summary>Asks the kernel for an unused loopback port instead of guessing one.</summary>
-internal static class FreeTcpPort
+public static class FreeTcpPort
 {
+    /// <summary>A loopback port nothing listens on (at the moment of asking).</summary>
     public static int Next()
     {
         // The port is free when the socket closes; another process could take it before the

@@ -91,10 +91,7 @@ public sealed class CliTests(SyncServerFixture fixture)
     [Fact]
     public async Task An_unreachable_database_exits_2()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Testing.FreeTcpPort.Next();
 
         var run = await RunAsync($"Host=127.0.0.1;Port={port};Username=postgres;Password=hunter2;Timeout=3", "", "migrate");
 

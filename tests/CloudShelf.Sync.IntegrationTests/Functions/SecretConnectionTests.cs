@@ -53,10 +53,7 @@ public sealed class SecretConnectionTests
     [Fact]
     public async Task A_failing_database_never_puts_the_password_in_the_logs()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Testing.FreeTcpPort.Next();
         var source = Secret($$"""{"username":"sync","password":"S3cret-Pass","host":"127.0.0.1","port":{{port}},"dbname":"shelf"}""");
         using var output = new StringWriter();
         var log = new JsonLogger(output, new LogContext(), TimeProvider.System, LogLevel.Debug);

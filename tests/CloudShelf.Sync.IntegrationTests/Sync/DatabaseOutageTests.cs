@@ -45,10 +45,7 @@ public sealed class DatabaseOutageTests
     public async Task An_unreachable_database_fails_the_batch_instead_of_throwing()
     {
         // A port nothing listens on: the first connection attempt is refused at once.
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = FreeTcpPort.Next();
         await using var services = SyncDatabase.CreateServices($"Host=127.0.0.1;Port={port};Username=postgres;Timeout=3", TextWriter.Null);
 
         var result = await services.Processor.ProcessAsync(

@@ -200,26 +200,13 @@ public sealed class ItemMapperTests
     [InlineData("2.5")]
     [InlineData("1e-31")]
     [InlineData("NaN")]
-    public void A_stock_that_is_no_32_bit_whole_number_leaves_the_column_null(string stock)
-    {
-        var book = Book("book-1");
-        book["stock"] = N(stock);
-
-        var row = AssertRoundTrip(BooksTable, book);
-
-        Assert.Null(Column(BooksTable, row, "stock"));
-        Assert.Equal(N(stock), Kept(row)["stock"]);
-        Assert.Equal(["stock"], row.IllFitting);
-    }
-
     // Regression: decimal.TryParse rounded fractions beyond 28 places, so the integer column took 1 for 1.0000000000000000000000000000001.
-    [Theory]
     [InlineData("1.0000000000000000000000000000001")]
     [InlineData("0.00000000000000000000000000000001")]
     [InlineData("2147483647.00000000000000000000000000001")]
     [InlineData("15E-1")]
     [InlineData("1.55E+1")]
-    public void A_stock_with_a_fraction_beyond_decimal_precision_leaves_the_column_null(string stock)
+    public void A_stock_that_is_no_32_bit_whole_number_leaves_the_column_null(string stock)
     {
         var book = Book("book-1");
         book["stock"] = N(stock);
