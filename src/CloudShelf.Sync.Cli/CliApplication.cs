@@ -18,6 +18,8 @@ internal static class CliApplication
                                                    list quarantined records (open ones unless --all)
           quarantine replay (--id N ... | --all-open) [--json]
                                                    send quarantined records through the sync again
+          backfill [--tables T,...] [--segments N] [--parallel N] [--rate RCU/s] [--page-size N] [--restart] [--json]
+                                                   load the items that predate the streams (resumes from checkpoints)
 
         functions: stream-sync
         environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
@@ -41,6 +43,7 @@ internal static class CliApplication
                 "migrate" => await MigrateCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 "invoke" => await InvokeCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 "quarantine" => await QuarantineCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
+                "backfill" => await BackfillCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),
             };
         }
@@ -69,13 +72,14 @@ internal static class CliApplication
     }
 
     /// <summary>Settings, logs to stderr, metrics to stderr, services: what every command starts with.</summary>
-    public static SyncServices Start(CliConsole console, IEnvironment environment, TimeProvider time, string functionName)
+    public static async Task<SyncServices> StartAsync(CliConsole console, IEnvironment environment, TimeProvider time, string functionName,
+        CancellationToken cancellationToken)
     {
         var settings = SyncSettings.Load(environment);
         var context = new LogContext { Service = settings.ServiceName, FunctionName = functionName, ColdStart = true };
         var log = new JsonLogger(console.Error, context, time, settings.LogLevel);
         var metrics = new EmfMetrics(console.Error, settings.ServiceName, time);
-        return SyncServices.Create(settings, log, metrics, time);
+        return await SyncServices.CreateAsync(settings, log, metrics, time, cancellationToken: cancellationToken);
     }
 }
 
@@ -86,7 +90,7 @@ internal static class MigrateCommand
     {
         var parsed = CliArguments.Parse(args, new HashSet<string>(), new HashSet<string>());
         if (parsed.Positional.Count > 0) throw new UsageException($"migrate takes no arguments, got '{parsed.Positional[0]}'.");
-        await using var services = CliApplication.Start(console, environment, time, "migrate");
+        await using var services = await CliApplication.StartAsync(console, environment, time, "migrate", cancellationToken);
         var applied = await services.Migrator.MigrateAsync(cancellationToken);
         foreach (var migration in applied) console.Out.WriteLine($"applied {migration.Name}");
         var version = Postgres.SchemaMigrator.Embedded[^1].Version;

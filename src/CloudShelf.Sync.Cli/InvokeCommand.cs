@@ -20,7 +20,7 @@ internal static class InvokeCommand
         var source = parsed.Value("--event") ?? throw new UsageException("invoke needs --event <file|->.");
         var eventJson = await ReadEventAsync(source, console, cancellationToken);
 
-        await using var services = CliApplication.Start(console, environment, time, function);
+        await using var services = await CliApplication.StartAsync(console, environment, time, function, cancellationToken);
         await services.Migrator.MigrateAsync(cancellationToken);
         try
         {

@@ -27,7 +27,7 @@ internal static class QuarantineCommand
         if (args.Value("--limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1))
             throw new UsageException($"--limit must be a positive whole number, got '{limitText}'.");
 
-        await using var services = CliApplication.Start(console, environment, time, "quarantine");
+        await using var services = await CliApplication.StartAsync(console, environment, time, "quarantine", cancellationToken);
         await services.Migrator.MigrateAsync(cancellationToken);
         var records = await services.Quarantine.ListAsync(args.Value("--table"), args.Flag("--all"), limit, cancellationToken);
         if (args.Flag("--json")) WriteJson(console.Out, records);
@@ -48,7 +48,7 @@ internal static class QuarantineCommand
         if (all == (ids.Count > 0))
             throw new UsageException("quarantine replay needs either --id N (repeatable, or comma-separated) or --all-open.");
 
-        await using var services = CliApplication.Start(console, environment, time, "quarantine");
+        await using var services = await CliApplication.StartAsync(console, environment, time, "quarantine", cancellationToken);
         await services.Migrator.MigrateAsync(cancellationToken);
         var result = await services.Replayer.ReplayAsync(all ? null : ids, cancellationToken);
         services.Metrics.Flush();
@@ -128,4 +128,5 @@ internal static class QuarantineCommand
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, int>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, long>))]
 internal sealed partial class CliJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

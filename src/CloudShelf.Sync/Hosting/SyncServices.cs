@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
+using CloudShelf.Sync.Backfill;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.Mapping;
@@ -39,7 +40,17 @@ public sealed class SyncServices : IAsyncDisposable
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         Migrator = new SchemaMigrator(dataSource);
+        var writer = new ChangeWriter(dataSource, Mapping);
+        _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time));
     }
+
+    private readonly Lazy<Backfiller> _backfiller;
+
+    /// <summary>The DynamoDB client (built on first use).</summary>
+    public IAmazonDynamoDB DynamoDb => _dynamoDb.Value;
+
+    /// <summary>The backfill of one segment (built on first use).</summary>
+    public Backfiller Backfiller => _backfiller.Value;
 
     /// <summary>The validated settings.</summary>
     public SyncSettings Settings { get; }
