@@ -20,14 +20,15 @@ public static class FunctionCatalog
     public static IReadOnlyList<string> Names { get; } = [StreamSyncHandler.Name, DriftDetector, SyncLag, Backfill];
 
     /// <summary>Whether the named function needs the database at start-up.</summary>
-    public static bool NeedsServices(string name) => name == StreamSyncHandler.Name;
+    public static bool NeedsServices(string name) => name is StreamSyncHandler.Name or Backfill;
 
     /// <summary>The handler of a known name.</summary>
     /// <exception cref="RuntimeErrorException">Unknown name (<c>Runtime.UnknownHandler</c>).</exception>
     public static IFunctionHandler Create(string? name, SyncServices? services) => name switch
     {
         StreamSyncHandler.Name => new StreamSyncFunction(services ?? throw new ArgumentNullException(nameof(services))),
-        DriftDetector or SyncLag or Backfill => new NotAvailableYetFunction(name),
+        Backfill => new BackfillFunction(services ?? throw new ArgumentNullException(nameof(services))),
+        DriftDetector or SyncLag => new NotAvailableYetFunction(name),
         _ => throw new RuntimeErrorException("Runtime.UnknownHandler",
             $"Unknown handler '{name}' (_HANDLER); this bootstrap hosts: {string.Join(", ", Names)}."),
     };
@@ -48,5 +49,5 @@ internal sealed class NotAvailableYetFunction(string name) : IFunctionHandler
 {
     public Task<byte[]> HandleAsync(ReadOnlyMemory<byte> payload, InvocationContext context, CancellationToken cancellationToken) =>
         throw new RuntimeErrorException("Function.NotAvailable",
-            $"The {name} function is not available in this build yet; only {StreamSyncHandler.Name} is. Deploy a build that includes it.");
+            $"The {name} function is not available in this build yet; {StreamSyncHandler.Name} and {FunctionCatalog.Backfill} are. Deploy a build that includes it.");
 }

@@ -90,6 +90,14 @@ public sealed class Backfiller(
         return new SegmentProgress(table.SourceTable, segment, totalSegments, state.ItemsScanned, state.ItemsWritten, state.Done);
     }
 
+    /// <summary>Where a segment stands according to its checkpoint.</summary>
+    public async Task<SegmentProgress> ProgressAsync(TableMapping table, int segment, int totalSegments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var state = await LoadAsync(table.SourceTable, segment, totalSegments, cancellationToken);
+        return new SegmentProgress(table.SourceTable, segment, totalSegments, state.ItemsScanned, state.ItemsWritten, state.Done);
+    }
+
     /// <summary>Forgets the checkpoints of a table's backfill, so that the next run scans it from the start.</summary>
     public async Task ResetAsync(string sourceTable, CancellationToken cancellationToken)
     {

@@ -165,6 +165,34 @@ public sealed class BackfillTests(SyncServerFixture fixture, BackfillSeed seed) 
         Assert.Equal(before, await db.SnapshotAsync());
     }
 
+    [Fact]
+    public async Task The_backfill_function_continues_a_segment_across_invocations_until_done()
+    {
+        await using var db = await DatabaseAsync();
+        var function = CloudShelf.Sync.Functions.FunctionCatalog.Create("backfill", db.Services);
+        var context = new CloudShelf.Sync.Functions.Runtime.InvocationContext("req", DateTimeOffset.UtcNow.AddMinutes(1), null, null);
+        var input = System.Text.Encoding.UTF8.GetBytes("""{"table":"users","segment":1,"totalSegments":2,"pageSize":200}""");
+        var invocations = 0;
+        System.Text.Json.JsonElement output;
+        do
+        {
+            // Each invocation gets a budget too short for the whole segment, as a Lambda near its timeout.
+            using var budget = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+            var bytes = await function.HandleAsync(input, context, budget.Token);
+            output = System.Text.Json.JsonDocument.Parse(bytes).RootElement;
+            input = bytes;
+            invocations++;
+        }
+        while (!output.GetProperty("done").GetBoolean() && invocations < 200);
+
+        Assert.True(invocations > 1, "the segment fit in one invocation; the budget did not bite");
+        Assert.Equal("cloudshelf-users", output.GetProperty("table").GetString());
+        var rows = await db.ScalarAsync<long>("SELECT count(*) FROM cloudshelf.users");
+        Assert.Equal(rows, output.GetProperty("itemsWritten").GetInt64());
+        Assert.Equal(rows, output.GetProperty("itemsScanned").GetInt64());
+        Assert.InRange(rows, BackfillSeed.Users / 4, BackfillSeed.Users * 3 / 4);
+    }
+
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
     {
         public void Report(int value) => report(value);

@@ -149,7 +149,6 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
     [Theory]
     [InlineData("drift-detector")]
     [InlineData("sync-lag")]
-    [InlineData("backfill")]
     public async Task Functions_of_later_releases_answer_with_a_clear_error(string name)
     {
         await using var api = FakeRuntimeApi.Start();
