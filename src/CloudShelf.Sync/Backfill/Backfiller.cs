@@ -235,12 +235,17 @@ internal sealed class CapacityThrottle(TimeProvider time)
 
     public Task WaitAsync(double units, double unitsPerSecond, CancellationToken cancellationToken)
     {
-        TimeSpan wait;
+        var wait = Consume(units, unitsPerSecond);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
+    }
+
+    /// <summary>Adds what a page consumed; returns how long to wait before the next page.</summary>
+    public TimeSpan Consume(double units, double unitsPerSecond)
+    {
         lock (_gate)
         {
             _consumed += units;
-            wait = TimeSpan.FromSeconds(_consumed / unitsPerSecond) - time.GetElapsedTime(_started);
+            return TimeSpan.FromSeconds(_consumed / unitsPerSecond) - time.GetElapsedTime(_started);
         }
-        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
     }
 }

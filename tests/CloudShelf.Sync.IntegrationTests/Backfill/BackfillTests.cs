@@ -193,6 +193,27 @@ public sealed class BackfillTests(SyncServerFixture fixture, BackfillSeed seed) 
         Assert.InRange(rows, BackfillSeed.Users / 4, BackfillSeed.Users * 3 / 4);
     }
 
+    [Fact]
+    public async Task Throttled_scans_are_retried_with_backoff()
+    {
+        await using var db = await DatabaseAsync();
+        var real = db.Services.DynamoDb;
+        var throttled = 0;
+        var dynamo = new Moq.Mock<IAmazonDynamoDB>(Moq.MockBehavior.Strict);
+        dynamo.Setup(d => d.ScanAsync(Moq.It.IsAny<ScanRequest>(), Moq.It.IsAny<CancellationToken>()))
+            .Returns((ScanRequest request, CancellationToken ct) => Interlocked.Increment(ref throttled) <= 2
+                ? throw new ProvisionedThroughputExceededException("Rate of requests exceeds the allowed throughput.")
+                : real.ScanAsync(request, ct));
+        var backfiller = new Backfiller(dynamo.Object, db.Services.DataSource,
+            new CloudShelf.Sync.Postgres.ChangeWriter(db.Services.DataSource, db.Services.Mapping), Observability.NullLog.Instance, TimeProvider.System);
+
+        var progress = await backfiller.RunSegmentAsync(db.Services.Mapping.ForTable("orders")!, 0, 8, new BackfillOptions(), null, CancellationToken.None);
+
+        Assert.True(progress.Done);
+        Assert.True(throttled > 2);
+        Assert.Equal(progress.ItemsScanned, await db.ScalarAsync<long>("SELECT count(*) FROM cloudshelf.orders"));
+    }
+
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
     {
         public void Report(int value) => report(value);
