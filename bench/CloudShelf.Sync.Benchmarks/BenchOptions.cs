@@ -11,6 +11,7 @@ internal sealed record BenchOptions
     public const string Usage = """
         usage: CloudShelf.Sync.Benchmarks [--rounds N] [--warmup N] [--batch N] [--no-breakdown]
                CloudShelf.Sync.Benchmarks --cold-start [--starts N]
+               CloudShelf.Sync.Benchmarks --backfill [--items N]
 
           --rounds N       measured rounds per phase (default 20)
           --warmup N       warm-up rounds per phase, not reported (default 5)
@@ -19,6 +20,9 @@ internal sealed record BenchOptions
           --cold-start     instead: start the published bootstrap N times against a local Runtime API
                            and report process start to first response, and peak RSS
           --starts N       cold starts to measure (default 15)
+          --backfill       instead: backfill items/s against a scan-only pass and COPY, at N and 10 N items,
+                           and the CLI backfill's peak RSS at both sizes
+          --items N        the smaller table size for --backfill (default 5000)
 
         environment: CLOUDSHELF_PG_CONNECTION to use an existing server instead of a throwaway cluster
         exit status: 0 the report was printed (whatever it says), 1 the run failed, 2 bad command line
@@ -38,6 +42,10 @@ internal sealed record BenchOptions
 
     public int Starts { get; init; } = 15;
 
+    public bool Backfill { get; init; }
+
+    public int BackfillItems { get; init; } = 5000;
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -52,6 +60,8 @@ internal sealed record BenchOptions
                 "--no-breakdown" => options with { Breakdown = false },
                 "--cold-start" => options with { ColdStart = true },
                 "--starts" => options with { Starts = Number(args, ref i, min: 1, max: 1000) },
+                "--backfill" => options with { Backfill = true },
+                "--items" => options with { BackfillItems = Number(args, ref i, min: 100, max: 1_000_000) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),
             };

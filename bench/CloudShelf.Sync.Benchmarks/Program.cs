@@ -30,6 +30,7 @@ Console.CancelKeyPress += (_, e) =>
 try
 {
     if (options.ColdStart) await ColdStartRun.RunAsync(options, Console.Out, cancellation.Token);
+    else if (options.Backfill) await BackfillBenchRun.RunAsync(options, Console.Out, cancellation.Token);
     else await BenchRun.RunAsync(options, Console.Out, cancellation.Token);
     return 0;
 }
