@@ -11,7 +11,19 @@ TEST_RESULTS := TestResults
 NPM_STAMP := node_modules/.cloudshelf-npm-ci.stamp
 BENCH_ARGS ?=
 
-.PHONY: all deps build test bench clean
+# The Lambda bootstrap (Native AOT). RID=linux-arm64 (for Architecture=arm64) needs an arm64 build
+# host: Native AOT compiles for the host's architecture unless a cross toolchain and an arm64
+# sysroot are installed, and this Makefile does not set those up.
+RID ?= linux-x64
+LAMBDA_DIR := .artifacts/lambda
+BOOTSTRAP := $(LAMBDA_DIR)/bootstrap
+RID_STAMP := $(LAMBDA_DIR)/.rid
+# What the bootstrap is built from: a change to any of these publishes again.
+BOOTSTRAP_INPUTS := $(shell find src -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sql' \) \
+    -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props Directory.Packages.props global.json .editorconfig
+
+.PHONY: all deps build test bench clean publish FORCE
+.PHONY: build-StreamSyncFunction build-DriftDetectorFunction build-SyncLagFunction build-BackfillFunction
 
 all: build
 
@@ -53,6 +65,32 @@ test: build
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)
 
+# Publishes .artifacts/lambda/bootstrap for RID (default linux-x64), unless it is newer than its sources.
+publish: $(BOOTSTRAP)
+
+# touch: publish leaves an unchanged file alone, and the new time stamp records that it is up to date.
+$(BOOTSTRAP): $(RID_STAMP) $(BOOTSTRAP_INPUTS)
+	dotnet publish src/CloudShelf.Sync.Functions -c Release -r $(RID) -o $(LAMBDA_DIR)
+	@touch $@
+
+# Holds the RID of the last publish. Rewritten only when RID changes, so that switching RID
+# publishes again while the same RID does not.
+$(RID_STAMP): FORCE
+	@case "$(RID)" in linux-x64|linux-arm64) ;; *) echo "RID must be linux-x64 or linux-arm64, not '$(RID)'." >&2; exit 1;; esac
+	@mkdir -p $(@D)
+	@if [[ "$$(cat $@ 2>/dev/null)" != "$(RID)" ]]; then echo "$(RID)" >$@; fi
+
+FORCE:
+
+# sam build (template.yaml: Metadata: BuildMethod: makefile) runs build-<LogicalId> with
+# ARTIFACTS_DIR set, once per function. All four functions are the same bootstrap (the template's
+# Handler picks the function), so each target copies the one publish instead of publishing again.
+# Run sam build with build_in_source and without parallel builds (samconfig.toml does both):
+# otherwise each function builds in its own copy of the sources and publishes there.
+build-StreamSyncFunction build-DriftDetectorFunction build-SyncLagFunction build-BackfillFunction: $(BOOTSTRAP)
+	@if [[ -z "$(ARTIFACTS_DIR)" ]]; then echo "$@: ARTIFACTS_DIR is not set; sam build runs this target." >&2; exit 1; fi
+	install -D -m 0755 $(BOOTSTRAP) "$(ARTIFACTS_DIR)/bootstrap"
+
 clean:
-	rm -rf $(TEST_RESULTS) .artifacts
+	rm -rf $(TEST_RESULTS) .artifacts .aws-sam
 	find src tests $(wildcard bench) -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +

@@ -1,0 +1,462 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using CloudShelf.Sync.Configuration;
+using CloudShelf.Sync.Functions;
+using CloudShelf.Sync.Mapping;
+using CloudShelf.Sync.Observability;
+using YamlDotNet.RepresentationModel;
+
+namespace CloudShelf.Sync.Tests.Deployment;
+
+/// <summary>
+/// Keeps template.yaml, samconfig.toml and the Makefile in step with the code they deploy
+/// (DESIGN.md sections 3, 7 and 8): what the bootstrap hosts, what it reads from its environment,
+/// what it emits, and the guarantees the stream event source and IAM must give.
+/// </summary>
+public sealed class TemplateContractTests
+{
+    /// <summary>Actions that AWS authorizes on no narrower resource than "*" (each explained in template.yaml).</summary>
+    private static readonly HashSet<string> UnscopableActions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Lambda's VPC networking (AWSLambdaVPCAccessExecutionRole).
+        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+        // Active tracing.
+        "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+        "dynamodb:ListStreams",
+    };
+
+    /// <summary>Variables the code cannot run without in AWS (no connection string there).</summary>
+    private static readonly string[] RequiredInAws =
+    [
+        SyncSettings.DbSecretIdVariable,
+        SyncSettings.BooksTableVariable,
+        SyncSettings.UsersTableVariable,
+        SyncSettings.OrdersTableVariable,
+        SyncSettings.ServiceNameVariable,
+    ];
+
+    /// <summary>Variables for local runs only: never given a value by the template.</summary>
+    private static readonly string[] LocalOnly = [SyncSettings.PostgresConnectionVariable, SyncSettings.DynamoDbEndpointVariable];
+
+    private static readonly string[] MetricDimensions = ["Service", "Table"];
+
+    private readonly SamTemplate _template = SamTemplate.Load();
+
+    private IReadOnlyList<(string Id, YamlMappingNode Resource)> Functions => _template.Resources(SamTemplate.FunctionType);
+
+    private string Handler(YamlMappingNode function) =>
+        Yaml.Text(_template.FunctionProperty(function, "Handler") ?? throw new InvalidOperationException("A function has no Handler."));
+
+    // ---------------------------------------------------------------------------------------------
+    // Functions and their build
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Every_handler_in_the_template_is_one_the_bootstrap_hosts()
+    {
+        Assert.NotEmpty(Functions);
+        var handlers = Functions.Select(f => (f.Id, Handler: Handler(f.Resource))).ToList();
+        if (_template.GlobalFunction is { } globals && Yaml.Find(globals, "Handler") is { } global)
+            handlers.Add(("Globals", Yaml.Text(global)));
+
+        Assert.All(handlers, h => Assert.True(FunctionCatalog.Names.Contains(h.Handler),
+            $"{h.Id}: Handler '{h.Handler}' is not one of FunctionCatalog.Names ({string.Join(", ", FunctionCatalog.Names)})."));
+    }
+
+    [Fact]
+    public void Every_function_the_bootstrap_hosts_is_deployed_once()
+    {
+        var handlers = Functions.Select(f => Handler(f.Resource)).ToList();
+
+        Assert.Equal(FunctionCatalog.Names.Order(StringComparer.Ordinal), handlers.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_function_runs_the_bootstrap_on_the_custom_runtime()
+    {
+        Assert.All(Functions, f =>
+        {
+            Assert.Equal("provided.al2023", Yaml.Text(_template.FunctionProperty(f.Resource, "Runtime")!));
+            var architectures = Yaml.Items(_template.FunctionProperty(f.Resource, "Architectures")!);
+            Assert.Equal("${Architecture}", Yaml.Render(Assert.Single(architectures)));
+        });
+        Assert.Equal(["x86_64", "arm64"], Yaml.Items(Yaml.Find(_template.Parameter("Architecture"), "AllowedValues")!).Select(Yaml.Text));
+        Assert.Equal("x86_64", Yaml.Text(Yaml.Find(_template.Parameter("Architecture"), "Default")!));
+    }
+
+    [Fact]
+    public void Every_function_is_built_by_the_Makefile_target_of_its_logical_id()
+    {
+        var targets = MakefileTargets.Load();
+
+        Assert.Contains("publish", targets);
+        Assert.All(Functions, f =>
+        {
+            var metadata = Yaml.Map(f.Resource, "Metadata");
+            Assert.Equal("makefile", Yaml.Text(Yaml.Find(metadata, "BuildMethod")!));
+            Assert.True(targets.Contains($"build-{f.Id}"), $"The Makefile has no build-{f.Id} target for sam build.");
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Environment (DESIGN.md section 8)
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Every_variable_the_code_requires_in_AWS_is_set_for_every_function()
+    {
+        Assert.All(Functions, f =>
+        {
+            var environment = _template.Environment(f.Resource);
+            foreach (var name in RequiredInAws)
+            {
+                Assert.True(environment.TryGetValue(name, out var value), $"{f.Id} does not set {name}.");
+                // Unconditionally: an !If could leave it out.
+                Assert.NotEqual("!If", Yaml.TagOf(value));
+                Assert.False(value is YamlScalarNode { Value: "" } && Yaml.TagOf(value) is null, $"{f.Id} sets {name} to the empty string.");
+            }
+        });
+    }
+
+    [Fact]
+    public void Every_CLOUDSHELF_and_POWERTOOLS_variable_the_template_sets_is_one_the_code_reads()
+    {
+        var known = typeof(SyncSettings).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name.EndsWith("Variable", StringComparison.Ordinal))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.All(Functions, f =>
+        {
+            foreach (var name in _template.Environment(f.Resource).Keys)
+            {
+                if (!name.StartsWith("CLOUDSHELF_", StringComparison.Ordinal) && !name.StartsWith("POWERTOOLS_", StringComparison.Ordinal)) continue;
+                Assert.True(known.Contains(name), $"{f.Id} sets {name}, which no SyncSettings constant names: a typo, or a setting the code ignores.");
+            }
+        });
+    }
+
+    [Fact]
+    public void The_connection_string_and_the_DynamoDB_endpoint_are_never_given_a_value_in_AWS()
+    {
+        Assert.All(Functions, f =>
+        {
+            var environment = _template.Environment(f.Resource);
+            foreach (var name in LocalOnly)
+            {
+                // Declared empty is allowed (sam local invoke --env-vars fills only declared variables).
+                if (environment.TryGetValue(name, out var value))
+                    Assert.True(value is YamlScalarNode { Value: "" } && Yaml.TagOf(value) is null, $"{f.Id} gives {name} a value.");
+            }
+        });
+    }
+
+    [Fact]
+    public void Table_names_and_their_IAM_resources_come_from_the_same_stream_ARNs()
+    {
+        var parameters = _template.ParametersByName();
+        foreach (var (variable, streamParameter) in new[]
+                 {
+                     (SyncSettings.BooksTableVariable, "BooksStreamArn"), (SyncSettings.UsersTableVariable, "UsersStreamArn"),
+                     (SyncSettings.OrdersTableVariable, "OrdersStreamArn"),
+                 })
+        {
+            Assert.True(parameters.ContainsKey(streamParameter), $"No {streamParameter} parameter.");
+            Assert.All(Functions, f =>
+            {
+                var value = _template.Environment(f.Resource)[variable];
+                Assert.Contains(Yaml.Descendants(value), n => Yaml.RefTarget(n) == streamParameter);
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Metrics, alarms, dashboard (DESIGN.md section 7)
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Alarms_and_the_dashboard_use_only_metrics_the_code_emits()
+    {
+        var ours = _template.MetricUses().Where(m => m.Namespace == MetricNames.Namespace).ToList();
+
+        Assert.NotEmpty(ours);
+        Assert.All(ours, m => Assert.True(MetricNames.All.Contains(m.Name),
+            $"{m.Where} uses {m.Namespace} {m.Name}, which is not in MetricNames.All: the code never emits it."));
+        Assert.All(_template.MetricUses(), m => Assert.True(m.Namespace == MetricNames.Namespace || m.Namespace.StartsWith("AWS/", StringComparison.Ordinal),
+            $"{m.Where} uses namespace '{m.Namespace}', neither {MetricNames.Namespace} nor an AWS one."));
+    }
+
+    [Fact]
+    public void Alarms_and_the_dashboard_filter_on_the_dimensions_the_code_emits()
+    {
+        var service = Yaml.Render(_template.Environment(Functions[0].Resource)[SyncSettings.ServiceNameVariable]);
+        var tables = CloudShelfMapping.Create(SourceTableNames.Default).Tables.Select(t => t.Table).ToHashSet(StringComparer.Ordinal);
+
+        Assert.All(_template.MetricUses().Where(m => m.Namespace == MetricNames.Namespace), m =>
+        {
+            Assert.All(m.Dimensions, d => Assert.True(MetricDimensions.Contains(d.Name),
+                $"{m.Where}: {m.Name} has dimension '{d.Name}'; the code emits only Service and Table."));
+            var serviceDimension = m.Dimensions.SingleOrDefault(d => d.Name == "Service");
+            Assert.True(serviceDimension is not null, $"{m.Where}: {m.Name} has no Service dimension; every metric the code emits has one.");
+            Assert.True(serviceDimension.Value == service,
+                $"{m.Where}: {m.Name} filters on Service '{serviceDimension.Value}', but the functions report {SyncSettings.ServiceNameVariable} '{service}'.");
+            if (m.Dimensions.SingleOrDefault(d => d.Name == "Table") is { } table)
+                Assert.True(table.Value is not null && tables.Contains(table.Value),
+                    $"{m.Where}: {m.Name} filters on Table '{table.Value}', not a table the mapping writes ({string.Join(", ", tables)}).");
+        });
+    }
+
+    [Fact]
+    public void The_seed_alerts_have_alarms_the_service_wide_error_rate_and_the_stream_lag()
+    {
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => SamTemplate.Properties(a.Resource)).ToList();
+
+        // Error rate > 1 %: metric math over the service-wide record counters.
+        var errorRate = alarms.Single(a => Yaml.Find(a, "Metrics") is YamlSequenceNode metrics
+            && metrics.Children.Cast<YamlMappingNode>().Any(q => Yaml.Find(q, "Expression") is { } e && Yaml.Text(e).Contains("IF(", StringComparison.Ordinal)));
+        var metricNames = Yaml.Descendants(Yaml.Find(errorRate, "Metrics")!).OfType<YamlMappingNode>()
+            .Select(m => Yaml.Find(m, "MetricName")).OfType<YamlScalarNode>().Select(n => n.Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(new HashSet<string?> { MetricNames.RecordsFailed, MetricNames.RecordsApplied, MetricNames.RecordsQuarantined }, metricNames);
+        Assert.Equal(1, double.Parse(Yaml.Text(Yaml.Find(errorRate, "Threshold")!), CultureInfo.InvariantCulture));
+
+        // Quarantined > 0.
+        Assert.Contains(alarms, a => Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == MetricNames.RecordsQuarantined
+                                     && Yaml.Text(Yaml.Find(a, "Threshold")!) == "0");
+
+        // Sync lag > 30 s: IteratorAge (milliseconds) of stream-sync, or SyncLagSeconds once emitted.
+        var streamSync = Functions.Single(f => Handler(f.Resource) == "stream-sync").Id;
+        Assert.Contains(alarms, a =>
+            (Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == "IteratorAge" && Yaml.Text(Yaml.Find(a, "Threshold")!) == "30000"
+             && Yaml.Descendants(a).Any(d => Yaml.RefTarget(d) == streamSync))
+            || (Yaml.Find(a, "MetricName") is { } s && Yaml.Text(s) == MetricNames.SyncLagSeconds));
+
+        // Lambda errors of every function.
+        Assert.All(Functions, f => Assert.Contains(alarms, a =>
+            Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == "Errors" && Yaml.Descendants(a).Any(d => Yaml.RefTarget(d) == f.Id)));
+    }
+
+    [Fact]
+    public void Every_alarm_notifies_the_alarm_topic()
+    {
+        Assert.All(_template.Resources("AWS::CloudWatch::Alarm"), a =>
+        {
+            var actions = Yaml.Find(SamTemplate.Properties(a.Resource), "AlarmActions");
+            Assert.True(actions is not null && Yaml.Items(actions).Any(n => Yaml.RefTarget(n) == "AlarmTopicArn"),
+                $"{a.Id} does not notify AlarmTopicArn.");
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Stream event source (DESIGN.md section 4, STYLE.md "SAM projects")
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Stream_sync_reads_the_three_streams_with_partial_failures_bisection_and_bounded_retries()
+    {
+        var streamSync = Functions.Single(f => Handler(f.Resource) == "stream-sync");
+        var events = Yaml.Map(SamTemplate.Properties(streamSync.Resource), "Events").Children.Values.Cast<YamlMappingNode>()
+            .Where(e => Yaml.Text(Yaml.Find(e, "Type")!) == "DynamoDB")
+            .Select(SamTemplate.Properties)
+            .ToList();
+
+        Assert.Equal(["BooksStreamArn", "OrdersStreamArn", "UsersStreamArn"],
+            events.Select(e => Yaml.RefTarget(Yaml.Find(e, "Stream")!)).Order(StringComparer.Ordinal));
+        Assert.All(events, e =>
+        {
+            Assert.Equal("TRIM_HORIZON", Yaml.Text(Yaml.Find(e, "StartingPosition")!));
+            Assert.Contains("ReportBatchItemFailures", Yaml.Items(Yaml.Find(e, "FunctionResponseTypes")!).Select(Yaml.Text));
+            Assert.Equal("true", Yaml.Text(Yaml.Find(e, "BisectBatchOnFunctionError")!));
+
+            // -1 (the default for streams) retries until the record expires and blocks the shard meanwhile.
+            var retries = _template.IntegerRange(Yaml.Find(e, "MaximumRetryAttempts") ?? throw new Xunit.Sdk.XunitException("No MaximumRetryAttempts."));
+            Assert.True(retries is { Min: >= 0, Max: <= 10000 }, $"MaximumRetryAttempts is not bounded to 0..10000: {retries}.");
+            var age = _template.IntegerRange(Yaml.Find(e, "MaximumRecordAgeInSeconds") ?? throw new Xunit.Sdk.XunitException("No MaximumRecordAgeInSeconds."));
+            Assert.True(age is { Min: >= 60, Max: <= 604800 }, $"MaximumRecordAgeInSeconds is not bounded to 60..604800: {age}.");
+
+            var onFailure = Yaml.Map(Yaml.Map(e, "DestinationConfig"), "OnFailure");
+            var destination = Yaml.GetAttTarget(Yaml.Find(onFailure, "Destination")!);
+            Assert.True(destination is { Attribute: "Arn" }, "The OnFailure destination is not !GetAtt <queue>.Arn.");
+            var queue = _template.Resource(destination.Value.Resource);
+            Assert.Equal("AWS::SQS::Queue", Yaml.Text(Yaml.Find(queue, "Type")!));
+            var queueProperties = SamTemplate.Properties(queue);
+            Assert.Equal("1209600", Yaml.Text(Yaml.Find(queueProperties, "MessageRetentionPeriod")!));
+            Assert.True(Yaml.Find(queueProperties, "SqsManagedSseEnabled") is YamlScalarNode { Value: "true" }
+                        || Yaml.Find(queueProperties, "KmsMasterKeyId") is not null, "The failed-records queue is not encrypted.");
+        });
+    }
+
+    [Fact]
+    public void The_scheduled_functions_run_on_schedules()
+    {
+        foreach (var (handler, rate) in new[] { (FunctionCatalog.DriftDetector, "rate(15 minutes)"), (FunctionCatalog.SyncLag, "rate(1 minute)") })
+        {
+            var function = Functions.Single(f => Handler(f.Resource) == handler);
+            var schedules = Yaml.Map(SamTemplate.Properties(function.Resource), "Events").Children.Values.Cast<YamlMappingNode>()
+                .Where(e => Yaml.Text(Yaml.Find(e, "Type")!) == "Schedule")
+                .Select(e => Yaml.Text(Yaml.Find(SamTemplate.Properties(e), "Schedule")!));
+            Assert.Equal(rate, Assert.Single(schedules));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // IAM
+    // ---------------------------------------------------------------------------------------------
+
+    private IEnumerable<(string Where, YamlMappingNode Statement)> PolicyStatements()
+    {
+        // Statements of execution policies: wherever they sit (inline, managed, behind an !If).
+        foreach (var type in new[] { "AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", SamTemplate.FunctionType })
+        {
+            foreach (var (id, resource) in _template.Resources(type))
+            {
+                var properties = SamTemplate.Properties(resource);
+                foreach (var key in new[] { "Policies", "PolicyDocument" })
+                {
+                    if (Yaml.Find(properties, key) is not { } policies) continue;
+                    foreach (var statement in Yaml.Descendants(policies).OfType<YamlMappingNode>().Where(m => Yaml.Find(m, "Effect") is not null))
+                    {
+                        var sid = Yaml.Find(statement, "Sid") is { } s ? Yaml.Text(s) : "(no Sid)";
+                        yield return ($"{id} {sid}", statement);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void No_IAM_statement_grants_an_action_with_a_wildcard()
+    {
+        var statements = PolicyStatements().ToList();
+
+        Assert.NotEmpty(statements);
+        Assert.All(statements, s =>
+        {
+            Assert.True(Yaml.Find(s.Statement, "NotAction") is null, $"{s.Where} uses NotAction.");
+            Assert.True(Yaml.Find(s.Statement, "NotResource") is null, $"{s.Where} uses NotResource.");
+            var actions = Yaml.Items(Yaml.Find(s.Statement, "Action") ?? throw new Xunit.Sdk.XunitException($"{s.Where} has no Action."));
+            Assert.All(actions, a => Assert.False(Yaml.Text(a).Contains('*', StringComparison.Ordinal), $"{s.Where} grants '{Yaml.Text(a)}'."));
+        });
+    }
+
+    [Fact]
+    public void Only_actions_without_resource_level_permissions_are_granted_on_every_resource()
+    {
+        Assert.All(PolicyStatements().Where(s => Yaml.Find(s.Statement, "Resource") is { } r
+                                                 && Yaml.Items(r).Any(n => n is YamlScalarNode { Value: "*" } && Yaml.TagOf(n) is null)),
+            s => Assert.All(Yaml.Items(Yaml.Find(s.Statement, "Action")!), a => Assert.True(UnscopableActions.Contains(Yaml.Text(a)),
+                $"{s.Where} grants {Yaml.Text(a)} on \"*\"; scope it to the resources the function uses.")));
+    }
+
+    [Fact]
+    public void Every_function_runs_under_its_own_role_with_no_policies_SAM_would_add()
+    {
+        var roles = new HashSet<string>(StringComparer.Ordinal);
+        Assert.All(Functions, f =>
+        {
+            var properties = SamTemplate.Properties(f.Resource);
+            var role = Yaml.GetAttTarget(Yaml.Find(properties, "Role") ?? throw new Xunit.Sdk.XunitException($"{f.Id} has no Role: SAM would generate one with AWS managed policies."));
+            Assert.True(role is { Attribute: "Arn" }, $"{f.Id}: Role is not !GetAtt <role>.Arn.");
+            Assert.Equal("AWS::IAM::Role", Yaml.Text(Yaml.Find(_template.Resource(role.Value.Resource), "Type")!));
+            Assert.True(roles.Add(role.Value.Resource), $"{f.Id} shares {role.Value.Resource} with another function.");
+            Assert.Null(Yaml.Find(properties, "Policies"));
+
+            // Managed policies only from this template: AWS's grant their actions on "*".
+            var managed = Yaml.Find(SamTemplate.Properties(_template.Resource(role.Value.Resource)), "ManagedPolicyArns");
+            Assert.All(managed is null ? [] : Yaml.Items(managed), arn =>
+                Assert.Equal("AWS::IAM::ManagedPolicy", Yaml.Text(Yaml.Find(_template.Resource(Yaml.RefTarget(arn)!), "Type")!)));
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Logs
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Every_function_has_a_log_group_with_retention_that_only_its_role_writes_to()
+    {
+        var logGroups = _template.Resources("AWS::Logs::LogGroup")
+            .ToDictionary(g => Yaml.Render(Yaml.Find(SamTemplate.Properties(g.Resource), "LogGroupName")!)!, g => g, StringComparer.Ordinal);
+
+        Assert.All(Functions, f =>
+        {
+            var properties = SamTemplate.Properties(f.Resource);
+            var name = Yaml.Render(Yaml.Find(properties, "FunctionName") ?? throw new Xunit.Sdk.XunitException($"{f.Id} has no FunctionName."));
+            Assert.True(logGroups.TryGetValue("/aws/lambda/" + name, out var group), $"{f.Id} has no log group /aws/lambda/{name}.");
+            Assert.NotNull(Yaml.Find(SamTemplate.Properties(group.Resource), "RetentionInDays"));
+
+            var role = _template.Resource(Yaml.GetAttTarget(Yaml.Find(properties, "Role")!)!.Value.Resource);
+            var logResources = Yaml.Descendants(Yaml.Find(SamTemplate.Properties(role), "Policies")!).OfType<YamlMappingNode>()
+                .Where(s => Yaml.Find(s, "Action") is { } a && Yaml.Items(a).Any(n => Yaml.Text(n) == "logs:PutLogEvents"))
+                .SelectMany(s => Yaml.Items(Yaml.Find(s, "Resource")!))
+                .Select(Yaml.GetAttTarget)
+                .ToList();
+            Assert.Equal([(group.Id, "Arn")], logResources.Select(r => r!.Value));
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // samconfig.toml
+    // ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Samconfig_deploys_dev_and_prod_to_separate_stacks_and_asks_before_changing_prod()
+    {
+        var config = SamConfig.Load();
+        var dev = config.Section("dev.deploy.parameters");
+        var prod = config.Section("prod.deploy.parameters");
+
+        Assert.NotNull(dev);
+        Assert.NotNull(prod);
+        Assert.Equal("0.1", Assert.Single(config.Sections[""]["version"]));
+        Assert.NotEqual(Assert.Single(dev["stack_name"]), Assert.Single(prod["stack_name"]));
+        Assert.Equal("true", Assert.Single(prod["confirm_changeset"]));
+        Assert.Equal("dev", SamConfig.ParameterOverrides(dev).Single(p => p.Key == "Stage").Value);
+        Assert.Equal("prod", SamConfig.ParameterOverrides(prod).Single(p => p.Key == "Stage").Value);
+    }
+
+    [Fact]
+    public void Samconfig_gives_every_required_parameter_a_value_the_template_allows()
+    {
+        var config = SamConfig.Load();
+        var parameters = _template.ParametersByName();
+        var required = parameters.Where(p => Yaml.Find(p.Value, "Default") is null).Select(p => p.Key).ToList();
+
+        var sections = config.Sections.Where(s => s.Key.EndsWith(".parameters", StringComparison.Ordinal) && s.Value.ContainsKey("parameter_overrides")).ToList();
+        Assert.NotEmpty(sections);
+        foreach (var (header, section) in sections)
+        {
+            var overrides = SamConfig.ParameterOverrides(section);
+            foreach (var (key, value) in overrides)
+            {
+                Assert.True(parameters.TryGetValue(key, out var parameter), $"[{header}] overrides {key}, which template.yaml does not declare.");
+                var problem = Disallowed(parameter, value);
+                Assert.True(problem is null, $"[{header}] {key}={value}: {problem}");
+            }
+
+            if (header.EndsWith(".deploy.parameters", StringComparison.Ordinal))
+            {
+                var given = overrides.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+                Assert.All(required, name => Assert.True(given.Contains(name), $"[{header}] gives no value to {name}, which has no default."));
+            }
+        }
+    }
+
+    /// <summary>Why CloudFormation would refuse <paramref name="value"/> for the parameter, or null.</summary>
+    private static string? Disallowed(YamlMappingNode parameter, string value)
+    {
+        if (Yaml.Find(parameter, "AllowedValues") is { } allowed && !Yaml.Items(allowed).Select(Yaml.Text).Contains(value, StringComparer.Ordinal))
+            return "not one of AllowedValues";
+        if (Yaml.Find(parameter, "AllowedPattern") is { } pattern && !Regex.IsMatch(value, "^(?:" + Yaml.Text(pattern) + ")$"))
+            return $"does not match AllowedPattern {Yaml.Text(pattern)}";
+        if (Yaml.Text(Yaml.Find(parameter, "Type")!) == "Number")
+        {
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)) return "not a number";
+            if (Yaml.Find(parameter, "MinValue") is { } min && number < Yaml.Integer(min)) return "below MinValue";
+            if (Yaml.Find(parameter, "MaxValue") is { } max && number > Yaml.Integer(max)) return "above MaxValue";
+        }
+
+        return null;
+    }
+}
