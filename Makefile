@@ -27,16 +27,23 @@ BOOTSTRAP_INPUTS := $(shell find src -type f \( -name '*.cs' -o -name '*.csproj'
 
 all: build
 
-# PostgreSQL server binaries for the throwaway test clusters, dynalite, NuGet packages.
-# Each step is skipped when already done, so a prepared machine pays only for `dotnet restore`.
+# Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
+# binutils for the Native AOT publish of bootstrap and its glibc check (objdump). Then dynalite
+# and the NuGet packages. Each step is skipped when already done, so a prepared machine pays
+# only for `dotnet restore`.
 deps:
-	@if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then \
+	@missing=(); \
+	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \
+	command -v clang >/dev/null || missing+=(clang); \
+	[[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev); \
+	command -v objdump >/dev/null || missing+=(binutils); \
+	if (( $${#missing[@]} )); then \
 	    if [[ $$(id -u) != 0 ]]; then \
-	        echo "PostgreSQL server binaries are missing; run 'make deps' as root to install them." >&2; \
+	        echo "Debian packages missing: $${missing[*]}; run 'make deps' as root to install them." >&2; \
 	        exit 1; \
 	    fi; \
 	    apt-get update; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"; \
 	fi
 	@if [[ ! -f node_modules/dynalite/cli.js || package-lock.json -nt $(NPM_STAMP) ]]; then \
 	    echo "npm ci: node_modules is missing or older than package-lock.json"; \
