@@ -21,7 +21,7 @@ internal static class CliApplication
           backfill [--tables T,...] [--segments N] [--parallel N] [--rate RCU/s] [--page-size N] [--restart] [--json]
                                                    load the items that predate the streams (resumes from checkpoints)
 
-        functions: stream-sync
+        functions: stream-sync, backfill (events/backfill/segment.json); drift-detector and sync-lag are not available yet
         environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
                      CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL
         exit status: 0 success, 1 the command found a problem, 2 it could not run

@@ -1,12 +1,13 @@
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Observability;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.Hosting;
 
 namespace CloudShelf.Sync.Cli;
 
 /// <summary>
 /// <c>invoke &lt;function&gt; --event &lt;file|-&gt;</c>: the <c>sam local invoke</c> of this machine. Runs
-/// the handler in-process against the configured database; stdout carries only its JSON response.
+/// the function's handler (the same <see cref="FunctionCatalog"/> as bootstrap) in-process against
+/// the configured database; stdout carries only its JSON response.
 /// </summary>
 internal static class InvokeCommand
 {
@@ -15,16 +16,20 @@ internal static class InvokeCommand
         var parsed = CliArguments.Parse(args, new HashSet<string> { "--event" }, new HashSet<string>());
         if (parsed.Positional.Count != 1) throw new UsageException("invoke needs exactly one function name, e.g. invoke stream-sync --event events/books-insert.json.");
         var function = parsed.Positional[0];
-        if (function != StreamSyncHandler.Name)
-            throw new UsageException($"Unknown function '{function}'; this build can invoke: {StreamSyncHandler.Name}.");
+        if (!FunctionCatalog.Names.Contains(function))
+            throw new UsageException($"Unknown function '{function}'; the functions are: {string.Join(", ", FunctionCatalog.Names)}.");
         var source = parsed.Value("--event") ?? throw new UsageException("invoke needs --event <file|->.");
         var eventJson = await ReadEventAsync(source, console, cancellationToken);
 
+        // The same start-up as bootstrap: the settings are checked for every function, the
+        // database is migrated for those that use it.
         await using var services = await CliApplication.StartAsync(console, environment, time, function, cancellationToken);
-        await services.Migrator.MigrateAsync(cancellationToken);
+        if (FunctionCatalog.NeedsServices(function)) await services.Migrator.MigrateAsync(cancellationToken);
+        var handler = FunctionCatalog.Create(function, services);
+        var context = new InvocationContext(Guid.NewGuid().ToString(), DateTimeOffset.MaxValue, null, null);
         try
         {
-            var response = await services.StreamSync.HandleAsync(eventJson, cancellationToken);
+            var response = await handler.HandleAsync(eventJson, context, cancellationToken);
             await console.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(response));
             return ExitCodes.Ok;
         }

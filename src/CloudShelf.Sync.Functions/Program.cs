@@ -1,5 +1,4 @@
 using CloudShelf.Sync.Configuration;
-using CloudShelf.Sync.Functions;
 using CloudShelf.Sync.Functions.Runtime;
 using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Observability;

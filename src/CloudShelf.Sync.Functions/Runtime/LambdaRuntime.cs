@@ -1,3 +1,4 @@
+using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Observability;
 
 namespace CloudShelf.Sync.Functions.Runtime;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CloudShelf.Sync.Hosting;
 
 namespace CloudShelf.Sync.Functions.Runtime;
 
@@ -108,12 +109,6 @@ public sealed class ErrorResponse
         error is RuntimeErrorException runtime ? runtime.ErrorType : error.GetType().Name;
 }
 
-/// <summary>An error with one of Lambda's runtime error types (e.g. <c>Runtime.UnknownHandler</c>).</summary>
-public sealed class RuntimeErrorException(string errorType, string message, Exception? inner = null) : Exception(message, inner)
-{
-    /// <summary>The error type.</summary>
-    public string ErrorType { get; } = errorType;
-}
 
 [JsonSerializable(typeof(ErrorResponse))]
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;

@@ -169,8 +169,8 @@ public sealed class BackfillTests(SyncServerFixture fixture, BackfillSeed seed) 
     public async Task The_backfill_function_continues_a_segment_across_invocations_until_done()
     {
         await using var db = await DatabaseAsync();
-        var function = CloudShelf.Sync.Functions.FunctionCatalog.Create("backfill", db.Services);
-        var context = new CloudShelf.Sync.Functions.Runtime.InvocationContext("req", DateTimeOffset.UtcNow.AddMinutes(1), null, null);
+        var function = CloudShelf.Sync.Hosting.FunctionCatalog.Create("backfill", db.Services);
+        var context = new CloudShelf.Sync.Hosting.InvocationContext("req", DateTimeOffset.UtcNow.AddMinutes(1), null, null);
         var input = System.Text.Encoding.UTF8.GetBytes("""{"table":"users","segment":1,"totalSegments":2,"pageSize":200}""");
         var invocations = 0;
         System.Text.Json.JsonElement output;
@@ -212,6 +212,31 @@ public sealed class BackfillTests(SyncServerFixture fixture, BackfillSeed seed) 
         Assert.True(progress.Done);
         Assert.True(throttled > 2);
         Assert.Equal(progress.ItemsScanned, await db.ScalarAsync<long>("SELECT count(*) FROM cloudshelf.orders"));
+    }
+
+    [Fact]
+    public async Task The_CLI_invokes_the_backfill_function_with_the_sample_segment()
+    {
+        var connection = await fixture.Server.CreateDatabaseAsync();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new MemoryStream();
+        using var inputReader = new StreamReader(input);
+        var environment = new DictionaryEnvironment(new Dictionary<string, string>
+        {
+            [SyncSettings.PostgresConnectionVariable] = connection,
+            [SyncSettings.DynamoDbEndpointVariable] = seed.Endpoint,
+        });
+
+        var code = await CloudShelf.Sync.Cli.CliApplication.RunAsync(
+            ["invoke", "backfill", "--event", Path.Combine(AppContext.BaseDirectory, "events", "backfill", "segment.json")],
+            new CloudShelf.Sync.Cli.CliConsole(inputReader, input, output, error, false), environment, TimeProvider.System, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        using var response = System.Text.Json.JsonDocument.Parse(output.ToString());
+        Assert.True(response.RootElement.GetProperty("done").GetBoolean());
+        Assert.Equal("cloudshelf-books", response.RootElement.GetProperty("table").GetString());
+        Assert.InRange(response.RootElement.GetProperty("itemsWritten").GetInt64(), BackfillSeed.Books / 8, BackfillSeed.Books / 2);
     }
 
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>

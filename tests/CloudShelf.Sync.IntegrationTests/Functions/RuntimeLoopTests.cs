@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using CloudShelf.Sync.Functions;
+using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Functions.Runtime;
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
 using CloudShelf.Sync.Observability;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using CloudShelf.Sync.Configuration;
-using CloudShelf.Sync.Functions;
+using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using YamlDotNet.RepresentationModel;

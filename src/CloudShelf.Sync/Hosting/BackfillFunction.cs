@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CloudShelf.Sync.Backfill;
-using CloudShelf.Sync.Functions.Runtime;
-using CloudShelf.Sync.Hosting;
 
-namespace CloudShelf.Sync.Functions;
+namespace CloudShelf.Sync.Hosting;
 
 /// <summary>
 /// The input and output of the <c>backfill</c> function: one scan segment. The Step Functions state

@@ -1,4 +1,4 @@
-namespace CloudShelf.Sync.Functions.Runtime;
+namespace CloudShelf.Sync.Hosting;
 
 /// <summary>One invocation as the Runtime API describes it in the headers of <c>/invocation/next</c>.</summary>
 /// <param name="RequestId">Lambda-Runtime-Aws-Request-Id.</param>
@@ -15,20 +15,4 @@ public interface IFunctionHandler
     /// <param name="context">The invocation.</param>
     /// <param name="cancellationToken">Cancelled shortly before the deadline: stop starting work and answer.</param>
     Task<byte[]> HandleAsync(ReadOnlyMemory<byte> payload, InvocationContext context, CancellationToken cancellationToken);
-}
-
-/// <summary>The Lambda Runtime API, as the loop uses it; the seam tests replace with a fake server.</summary>
-public interface IRuntimeApi
-{
-    /// <summary>Waits for the next invocation (long poll).</summary>
-    Task<(InvocationContext Context, byte[] Payload)> NextAsync(CancellationToken cancellationToken);
-
-    /// <summary>Posts an invocation's response.</summary>
-    Task RespondAsync(string requestId, byte[] response, CancellationToken cancellationToken);
-
-    /// <summary>Posts an invocation's error.</summary>
-    Task ReportInvocationErrorAsync(string requestId, Exception error, CancellationToken cancellationToken);
-
-    /// <summary>Posts an initialisation error; Lambda then stops the execution environment.</summary>
-    Task ReportInitErrorAsync(Exception error, CancellationToken cancellationToken);
 }

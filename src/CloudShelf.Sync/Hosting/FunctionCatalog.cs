@@ -1,8 +1,6 @@
-using CloudShelf.Sync.Functions.Runtime;
-using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Sync;
 
-namespace CloudShelf.Sync.Functions;
+namespace CloudShelf.Sync.Hosting;
 
 /// <summary>
 /// The functions this bootstrap hosts, by <c>_HANDLER</c> (the <c>Handler:</c> of template.yaml).
