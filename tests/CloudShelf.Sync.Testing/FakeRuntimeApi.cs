@@ -63,13 +63,14 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues an invocation and waits for what the runtime posts for it.</summary>
+    /// <summary>Queues an invocation and waits for what the runtime posts for it; <see cref="TimeSpan.MaxValue"/> sends no deadline header.</summary>
     public async Task<RuntimeOutcome> InvokeAsync(byte[] payload, TimeSpan? timeLeft = null, string? traceId = null, TimeSpan? wait = null)
     {
         var requestId = Guid.NewGuid().ToString();
         var outcome = new TaskCompletionSource<RuntimeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[requestId] = outcome;
-        await _pending.Writer.WriteAsync((requestId, payload, DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(5)), traceId));
+        var deadline = timeLeft == TimeSpan.MaxValue ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(5));
+        await _pending.Writer.WriteAsync((requestId, payload, deadline, traceId));
         return await outcome.Task.WaitAsync(wait ?? TimeSpan.FromSeconds(60));
     }
 
@@ -102,7 +103,8 @@ public sealed class FakeRuntimeApi : IAsyncDisposable
                 var (requestId, payload, deadline, traceId) = await _pending.Reader.ReadAsync(_stop.Token);
                 response.StatusCode = 200;
                 response.Headers["Lambda-Runtime-Aws-Request-Id"] = requestId;
-                response.Headers["Lambda-Runtime-Deadline-Ms"] = deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+                if (deadline != DateTimeOffset.MaxValue)
+                    response.Headers["Lambda-Runtime-Deadline-Ms"] = deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
                 response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:eu-west-1:123456789012:function:cloudshelf-sync-test";
                 if (traceId is not null) response.Headers["Lambda-Runtime-Trace-Id"] = traceId;
                 response.ContentType = "application/json";

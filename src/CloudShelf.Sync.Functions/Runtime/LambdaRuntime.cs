@@ -31,8 +31,11 @@ public sealed class LambdaRuntime(IRuntimeApi api, LogContext logContext, ILog l
         ArgumentNullException.ThrowIfNull(context);
         logContext.RequestId = context.RequestId;
         logContext.TraceId = context.TraceId;
-        var budget = context.Deadline - time.GetUtcNow() - deadlineMargin;
-        using var deadline = new CancellationTokenSource(budget > TimeSpan.Zero ? budget : TimeSpan.Zero, time);
+        // Lambda's longest timeout is 15 minutes; an emulator that sends no deadline gets a day.
+        var budget = context.Deadline == DateTimeOffset.MaxValue
+            ? TimeSpan.FromDays(1)
+            : TimeSpan.FromTicks(Math.Clamp((context.Deadline - time.GetUtcNow() - deadlineMargin).Ticks, 0, TimeSpan.FromDays(1).Ticks));
+        using var deadline = new CancellationTokenSource(budget, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
         try
         {

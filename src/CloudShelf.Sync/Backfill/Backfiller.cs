@@ -40,7 +40,8 @@ public sealed class Backfiller(
     NpgsqlDataSource dataSource,
     IChangeWriter writer,
     ILog log,
-    TimeProvider time)
+    TimeProvider time,
+    Action<Exception>? onDatabaseFailure = null)
 {
     /// <summary>The sequence number of backfilled rows: older than any stream change.</summary>
     public const string BackfillSequence = "0";
@@ -60,6 +61,22 @@ public sealed class Backfiller(
         if (totalSegments < 1 || segment < 0 || segment >= totalSegments)
             throw new ArgumentOutOfRangeException(nameof(segment), $"Segment {segment} of {totalSegments} does not exist.");
 
+        try
+        {
+            return await RunPagesAsync(table, segment, totalSegments, options, progress, cancellationToken);
+        }
+        catch (Exception e) when (PostgresErrors.IsTransient(e))
+        {
+            // E.g. a refused password after rotation: the credentials are read again next time.
+            onDatabaseFailure?.Invoke(e);
+            throw;
+        }
+    }
+
+    private async Task<SegmentProgress> RunPagesAsync(
+        TableMapping table, int segment, int totalSegments, BackfillOptions options,
+        IProgress<int>? progress, CancellationToken cancellationToken)
+    {
         var state = await LoadAsync(table.SourceTable, segment, totalSegments, cancellationToken);
         while (!state.Done && !cancellationToken.IsCancellationRequested)
         {

@@ -41,7 +41,8 @@ public sealed class SyncServices : IAsyncDisposable
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         Migrator = new SchemaMigrator(dataSource);
         var writer = new ChangeWriter(dataSource, Mapping);
-        _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time));
+        _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
+            credentials is null ? null : credentials.InvalidateOn));
     }
 
     private readonly Lazy<Backfiller> _backfiller;

@@ -309,7 +309,7 @@ internal static class ColumnValues
 
     public static AttributeValue FromPlainJson(string json)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), Streams.StreamEventSerializer.ReaderOptions);
         reader.Read();
         return ReadPlain(ref reader);
     }

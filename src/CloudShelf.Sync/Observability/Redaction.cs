@@ -35,6 +35,6 @@ internal static partial class Redaction
     private static partial Regex PasswordSetting();
 
     // The local part is bounded at its RFC 5321 maximum of 64 so a long run before an '@' cannot go quadratic.
-    [GeneratedRegex(@"(?<first>[A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{0,63}@(?<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<first>[^\s@""<>(),;:])[^\s@""<>(),;:]{0,63}@(?<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)", RegexOptions.CultureInvariant)]
     private static partial Regex EmailAddress();
 }

@@ -29,7 +29,7 @@ public static class DynamoJson
     public static Dictionary<string, AttributeValue> ParseItem(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json), StreamEventSerializer.ReaderOptions);
         reader.Read();
         return AttributeValueJsonConverter.ReadMap(ref reader);
     }

@@ -6,6 +6,7 @@ namespace CloudShelf.Sync.Streams;
 
 /// <summary>Source-generated JSON metadata for the stream event model: no reflection, AOT safe.</summary>
 [JsonSourceGenerationOptions(
+    MaxDepth = StreamEventSerializer.MaxDepth,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(DynamoDBEvent))]
@@ -18,12 +19,21 @@ public sealed partial class StreamJsonContext : JsonSerializerContext;
 public static class StreamEventSerializer
 {
     /// <summary>
+    /// DynamoDB nests up to 32 levels and each costs two JSON levels ({"M":{...}}), plus the event's
+    /// own: the default of 64 would turn a legal item into a batch that fails forever.
+    /// </summary>
+    public const int MaxDepth = 256;
+
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>
     /// Record metadata for reading events: the same as <see cref="StreamJsonContext"/>, except that
     /// OldImage is skipped (the sync never needs it to apply a change, and it is about a third of
     /// a NEW_AND_OLD_IMAGES event); it is read from the record's raw JSON when asked for.
     /// </summary>
     private static readonly JsonTypeInfo<DynamoDBStreamRecord> RecordForReading = (JsonTypeInfo<DynamoDBStreamRecord>)new JsonSerializerOptions
     {
+        MaxDepth = MaxDepth,
         TypeInfoResolver = StreamJsonContext.Default.WithAddedModifier(static info =>
         {
             if (info.Type != typeof(StreamRecord)) return;
@@ -43,7 +53,7 @@ public static class StreamEventSerializer
     /// <exception cref="JsonException">The event itself is not a JSON object with a Records array.</exception>
     public static DynamoDBEvent ReadEvent(ReadOnlyMemory<byte> utf8Json)
     {
-        var reader = new Utf8JsonReader(utf8Json.Span);
+        var reader = new Utf8JsonReader(utf8Json.Span, ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             throw new JsonException("The event must be a JSON object with a Records array.");
         var dynamoEvent = new DynamoDBEvent();
@@ -121,7 +131,7 @@ public static class StreamEventSerializer
     private static DynamoDBStreamRecord Unreadable(ReadOnlyMemory<byte> raw, string error)
     {
         var record = new DynamoDBStreamRecord { ReadError = error, Raw = raw };
-        using var document = JsonDocument.Parse(raw);
+        using var document = JsonDocument.Parse(raw, new JsonDocumentOptions { MaxDepth = MaxDepth });
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) return record;
 

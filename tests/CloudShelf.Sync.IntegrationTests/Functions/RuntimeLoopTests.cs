@@ -71,6 +71,21 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_invocation_without_a_deadline_is_served_and_the_loop_goes_on()
+    {
+        // Regression: a missing Lambda-Runtime-Deadline-Ms (some emulators) made the timer throw
+        // outside the invocation's error handling and ended the loop.
+        await using var api = FakeRuntimeApi.Start();
+        using var output = new StringWriter();
+        await using var loop = new Loop(api, new DelegateHandler((_, _, _) => Task.FromResult("{}"u8.ToArray())), output);
+
+        var first = await api.InvokeAsync("{}"u8.ToArray(), timeLeft: TimeSpan.MaxValue);
+        var second = await api.InvokeAsync("{}"u8.ToArray());
+
+        Assert.Equal(("response", "response"), (first.Kind, second.Kind));
+    }
+
+    [Fact]
     public async Task A_handler_exception_is_posted_as_an_error_and_the_loop_keeps_serving()
     {
         await using var api = FakeRuntimeApi.Start();

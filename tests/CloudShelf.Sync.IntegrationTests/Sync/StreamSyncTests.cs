@@ -61,6 +61,27 @@ public sealed class StreamSyncTests(SyncServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_item_nested_as_deep_as_DynamoDB_allows_is_applied_not_failed()
+    {
+        // Regression: System.Text.Json's default depth of 64 made a 30-level map fail the whole
+        // batch on every delivery, blocking the shard.
+        await using var db = await SyncDatabase.CreateAsync(fixture);
+        var deep = AttributeValue.FromS("bottom");
+        for (var level = 0; level < 31; level++)
+            deep = AttributeValue.FromM(new Dictionary<string, AttributeValue> { ["m"] = deep });
+        var item = Book("book-deep");
+        item["deep"] = deep;
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Event(Insert(Books, "1", item), Insert(Books, "2", Book("book-flat"))),
+            StreamJsonContext.Default.DynamoDBEvent);
+
+        var response = StreamEventSerializer.ReadResponse(await db.Services.StreamSync.HandleAsync(json, CancellationToken.None));
+
+        Assert.Empty(response.BatchItemFailures);
+        Assert.True(ItemEquality.Equal(item, (await db.ItemAsync(Books, "book-deep"))!));
+        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM cloudshelf.books"));
+    }
+
+    [Fact]
     public async Task Numbers_with_38_significant_digits_stay_exact()
     {
         await using var db = await SyncDatabase.CreateAsync(fixture);

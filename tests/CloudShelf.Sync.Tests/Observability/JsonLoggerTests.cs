@@ -152,6 +152,15 @@ public sealed class JsonLoggerTests : IDisposable
     }
 
     [Fact]
+    public void Email_addresses_with_non_ascii_local_parts_are_masked()
+    {
+        // Regression: the local part had to be ASCII, so josé@example.com was logged in full.
+        Logger().Info("login josé@example.com and zoë.o@example.org");
+
+        Assert.Equal("login j***@example.com and z***@example.org", SingleLine().GetProperty("message").GetString());
+    }
+
+    [Fact]
     public void Email_addresses_are_masked_in_fields()
     {
         Logger().Info("item", new LogField("email", "alice@shop.example.org"), new LogField("recipients", new[] { "carol@example.com" }));
