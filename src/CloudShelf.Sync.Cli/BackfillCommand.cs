@@ -36,7 +36,7 @@ internal static class BackfillCommand
         var runner = new BackfillRunner(services.Backfiller, services.DynamoDb);
         var estimate = await runner.EstimateItemsAsync(tables, cancellationToken);
 
-        using var bar = new ProgressBar(console, estimate, time);
+        var bar = new ProgressBar(console, estimate, time);
         var summary = await runner.RunAsync(tables, segments, parallel, new BackfillOptions(pageSize, rate), parsed.Flag("--restart"), bar, cancellationToken);
         bar.Finish();
 
@@ -80,7 +80,7 @@ internal static class BackfillCommand
     }
 
     /// <summary>Items/s and ETA on an interactive stderr, redrawn at most every 200 ms; nothing otherwise.</summary>
-    private sealed class ProgressBar(CliConsole console, long estimate, TimeProvider time) : IProgress<int>, IDisposable
+    private sealed class ProgressBar(CliConsole console, long estimate, TimeProvider time) : IProgress<int>
     {
         private readonly long _started = time.GetTimestamp();
         private readonly Lock _gate = new();
@@ -119,10 +119,6 @@ internal static class BackfillCommand
                 Draw();
                 console.Error.WriteLine();
             }
-        }
-
-        public void Dispose()
-        {
         }
     }
 }

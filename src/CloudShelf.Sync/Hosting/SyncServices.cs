@@ -34,13 +34,13 @@ public sealed class SyncServices : IAsyncDisposable
         // and cold start should not pay for it otherwise.
         _dynamoDb = new Lazy<IAmazonDynamoDB>(() => CreateDynamoDbClient(settings));
         var reader = itemReader ?? new LazyItemReader(() => new DynamoDbItemReader(_dynamoDb.Value));
-        Processor = new StreamBatchProcessor(Mapping, new ChangeWriter(dataSource, Mapping), reader, log, metrics, time,
+        var writer = new ChangeWriter(dataSource, Mapping);
+        Processor = new StreamBatchProcessor(Mapping, writer, reader, log, metrics, time,
             credentials is null ? null : credentials.InvalidateOn);
         StreamSync = new StreamSyncHandler(Processor);
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         Migrator = new SchemaMigrator(dataSource);
-        var writer = new ChangeWriter(dataSource, Mapping);
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
     }
