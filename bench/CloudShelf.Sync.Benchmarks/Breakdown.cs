@@ -2,7 +2,7 @@ using System.Diagnostics;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 
 namespace CloudShelf.Sync.Benchmarks;
 

@@ -6,7 +6,7 @@ using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using Npgsql;
 using NpgsqlTypes;
 using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;

@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using SdkValue = Amazon.DynamoDBv2.Model.AttributeValue;
 using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 

@@ -1,4 +1,4 @@
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 
 namespace CloudShelf.Sync.Hosting;
 

@@ -9,7 +9,7 @@ using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using Npgsql;
 
 namespace CloudShelf.Sync.Hosting;

@@ -1,6 +1,6 @@
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using CloudShelf.Sync.Mapping;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,7 +1,7 @@
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Observability;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using Moq;
 using Npgsql;
 using static CloudShelf.Sync.Testing.Items;

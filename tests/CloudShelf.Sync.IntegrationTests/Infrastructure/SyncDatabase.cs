@@ -3,7 +3,7 @@ using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using CloudShelf.Sync.Testing;
 using Npgsql;
 

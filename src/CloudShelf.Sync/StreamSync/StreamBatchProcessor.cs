@@ -4,7 +4,7 @@ using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
 
-namespace CloudShelf.Sync.Sync;
+namespace CloudShelf.Sync.StreamSync;
 
 /// <summary>What became of one record.</summary>
 public enum RecordOutcome

@@ -1,6 +1,6 @@
 using CloudShelf.Sync.Streams;
 
-namespace CloudShelf.Sync.Sync;
+namespace CloudShelf.Sync.StreamSync;
 
 /// <summary>
 /// Reads an item's current state from its DynamoDB table. Needed when a stream carries no new

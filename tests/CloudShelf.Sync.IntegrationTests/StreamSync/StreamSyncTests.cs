@@ -1,10 +1,10 @@
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using static CloudShelf.Sync.Testing.Items;
 using static CloudShelf.Sync.Testing.StreamEvents;
 
-namespace CloudShelf.Sync.IntegrationTests.Sync;
+namespace CloudShelf.Sync.IntegrationTests.StreamSync;
 
 [Collection(SyncServerCollection.Name)]
 public sealed class StreamSyncTests(SyncServerFixture fixture)

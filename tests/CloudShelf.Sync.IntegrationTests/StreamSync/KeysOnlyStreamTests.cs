@@ -5,12 +5,12 @@ using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 using static CloudShelf.Sync.Testing.Items;
 using static CloudShelf.Sync.Testing.StreamEvents;
 
-namespace CloudShelf.Sync.IntegrationTests.Sync;
+namespace CloudShelf.Sync.IntegrationTests.StreamSync;
 
 /// <summary>A stream without new images: the sync reads the current item from DynamoDB (dynalite).</summary>
 [Collection(SyncServerCollection.Name)]

@@ -4,12 +4,12 @@ using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using CloudShelf.Sync.Tests.Streams;
 using Moq;
 using Npgsql;
 
-namespace CloudShelf.Sync.Tests.Sync;
+namespace CloudShelf.Sync.Tests.StreamSync;
 
 public sealed class StreamSyncHandlerTests
 {

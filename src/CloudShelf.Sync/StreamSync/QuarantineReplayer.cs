@@ -1,7 +1,7 @@
 using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.Streams;
 
-namespace CloudShelf.Sync.Sync;
+namespace CloudShelf.Sync.StreamSync;
 
 /// <summary>The outcome of a replay.</summary>
 /// <param name="Attempted">Records taken out of quarantine and tried.</param>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using CloudShelf.Sync.Observability;
 
-namespace CloudShelf.Sync.Tests.Sync;
+namespace CloudShelf.Sync.Tests.StreamSync;
 
 /// <summary>Keeps every entry so tests can see what the processor told the operator.</summary>
 internal sealed class RecordingLog : ILog

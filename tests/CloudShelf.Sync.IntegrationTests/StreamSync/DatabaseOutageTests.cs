@@ -1,10 +1,10 @@
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
-using CloudShelf.Sync.Sync;
+using CloudShelf.Sync.StreamSync;
 using CloudShelf.Sync.Testing;
 using static CloudShelf.Sync.Testing.Items;
 using static CloudShelf.Sync.Testing.StreamEvents;
 
-namespace CloudShelf.Sync.IntegrationTests.Sync;
+namespace CloudShelf.Sync.IntegrationTests.StreamSync;
 
 /// <summary>Stops and restarts its own server, so it shares none with other tests.</summary>
 public sealed class DatabaseOutageTests

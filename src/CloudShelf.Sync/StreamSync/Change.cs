@@ -1,7 +1,7 @@
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Streams;
 
-namespace CloudShelf.Sync.Sync;
+namespace CloudShelf.Sync.StreamSync;
 
 /// <summary>A stream record as the sync sees it: where it came from and where it stands in its shard.</summary>
 /// <param name="Record">The record as delivered.</param>

@@ -4,7 +4,7 @@ using CloudShelf.Sync.Streams;
 using static CloudShelf.Sync.Testing.Items;
 using static CloudShelf.Sync.Testing.StreamEvents;
 
-namespace CloudShelf.Sync.IntegrationTests.Sync;
+namespace CloudShelf.Sync.IntegrationTests.StreamSync;
 
 [Collection(SyncServerCollection.Name)]
 public sealed class ConcurrencyTests(SyncServerFixture fixture)
@@ -72,7 +72,7 @@ public sealed class ConcurrencyTests(SyncServerFixture fixture)
         await transaction.CommitAsync();
         var result = await late;
 
-        Assert.Equal(CloudShelf.Sync.Sync.RecordOutcome.Superseded, Assert.Single(result.Outcomes));
+        Assert.Equal(CloudShelf.Sync.StreamSync.RecordOutcome.Superseded, Assert.Single(result.Outcomes));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM cloudshelf.books"));
     }
 

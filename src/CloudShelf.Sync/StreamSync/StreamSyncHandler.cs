@@ -1,6 +1,6 @@
 using CloudShelf.Sync.Streams;
 
-namespace CloudShelf.Sync.Sync;
+namespace CloudShelf.Sync.StreamSync;
 
 /// <summary>The <c>stream-sync</c> function: a Lambda DynamoDB event in, a partial batch response out.</summary>
 public sealed class StreamSyncHandler(StreamBatchProcessor processor)
