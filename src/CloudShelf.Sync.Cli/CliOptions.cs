@@ -50,7 +50,8 @@ internal static class CliOptions
     private static int? ParseWholeNumber(ArgumentResult result, string name, int min, int max)
     {
         var text = result.Tokens[^1].Value;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        // A leading sign is allowed for options whose range includes -1 ("no limit").
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
             return value;
         result.AddError($"{name} must be a whole number from {min} to {max}, got '{text}'.");
         return null;

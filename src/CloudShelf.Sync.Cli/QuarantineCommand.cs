@@ -3,7 +3,6 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using CloudShelf.Sync.Postgres;
-using Spectre.Console;
 
 namespace CloudShelf.Sync.Cli;
 
@@ -75,7 +74,7 @@ internal static class QuarantineCommand
         await services.Migrator.MigrateAsync(cancellationToken);
         var records = await services.Quarantine.ListAsync(table, all, limit, cancellationToken);
         if (json) WriteJson(cli.Console.Out, records);
-        else WriteTable(cli, records);
+        else QuarantineTable.Write(cli, records);
         return ExitCodes.Ok;
     }
 
@@ -106,35 +105,6 @@ internal static class QuarantineCommand
                 $"{result.StillQuarantined} still quarantined, {result.Failed} failed");
         }
         return result.StillQuarantined == 0 && result.Failed == 0 ? ExitCodes.Ok : ExitCodes.Problem;
-    }
-
-    private static void WriteTable(CliContext cli, IReadOnlyList<QuarantinedRecord> records)
-    {
-        if (records.Count == 0)
-        {
-            cli.Out.WriteLine("no quarantined records");
-            return;
-        }
-        // Boxed on a terminal, long values wrapped to its width; plain columns, one record per line,
-        // when piped into grep or a file.
-        var table = new Table { Border = cli.OutIsTerminal ? TableBorder.Rounded : TableBorder.None };
-        foreach (var header in (string[])["ID", "TABLE", "KEY", "EVENT", "SEQUENCE", "QUARANTINED (UTC)", "STATUS", "REASON"])
-            table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))) { NoWrap = header is not ("KEY" or "SEQUENCE" or "REASON") });
-        foreach (var r in records)
-        {
-            var open = r.ResolvedAt is null;
-            table.AddRow(
-                new Text(r.Id.ToString(CultureInfo.InvariantCulture)),
-                new Text(r.TargetTable ?? r.SourceTable ?? "-"),
-                new Text(r.Key ?? "-"),
-                new Text(r.EventName ?? "-"),
-                new Text(r.SequenceNumber ?? "-"),
-                new Text(r.QuarantinedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
-                new Text(open ? "open" : r.Resolution ?? "resolved", new Style(open ? Color.Yellow : Color.Green)),
-                new Text(r.Reason));
-        }
-        cli.Out.Write(table);
-        cli.Out.WriteLine($"{records.Count} record(s)");
     }
 
     private static void WriteJson(TextWriter output, IReadOnlyList<QuarantinedRecord> records)

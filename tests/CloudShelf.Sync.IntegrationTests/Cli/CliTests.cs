@@ -217,6 +217,7 @@ public sealed class CliTests(SyncServerFixture fixture)
 
     [Theory]
     [InlineData("--segments", "backfill", "--segments", "0")]
+    [InlineData("--page-size", "backfill", "--page-size", "-3")]
     [InlineData("--parallel", "backfill", "--parallel", "x")]
     [InlineData("--rate", "backfill", "--rate", "-5")]
     [InlineData("--limit", "quarantine", "list", "--limit", "0")]
