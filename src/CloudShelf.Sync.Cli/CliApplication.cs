@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using CloudShelf.Sync.Configuration;
 using Npgsql;
 using Spectre.Console;
@@ -87,11 +88,11 @@ internal static class CliApplication
         cli.Error.MarkupLineInterpolated($"[red]error:[/] {message}");
 
     /// <summary><c>cloudshelf-sync quarantine replay</c>: the words that lead to the command that failed to parse.</summary>
-    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    private static IEnumerable<string> CommandPath(CommandResult result)
     {
         var names = new Stack<string>();
-        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
-            if (r is System.CommandLine.Parsing.CommandResult c) names.Push(c.Parent is null ? "cloudshelf-sync" : c.Command.Name);
+        for (SymbolResult? r = result; r is not null; r = r.Parent)
+            if (r is CommandResult c) names.Push(c.Parent is null ? "cloudshelf-sync" : c.Command.Name);
         return names;
     }
 }
