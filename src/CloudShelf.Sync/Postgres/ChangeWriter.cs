@@ -99,9 +99,11 @@ public sealed class ChangeWriter : IChangeWriter
                 won.UnionWith(winners);
                 return (null, encoded);
             }
-            catch (PostgresException e) when (PostgresErrors.IsRecordFault(e) && QuarantineStatements.IsQuarantineStatement(e.BatchCommand) && !encoded)
+            catch (PostgresException e) when (PostgresErrors.IsRecordFault(e) && !encoded && quarantine.Count > 0
+                                              && (e.BatchCommand is not { } failed || QuarantineStatements.IsQuarantineStatement(failed)))
             {
-                // The quarantine entry itself was refused: store the records in the form PostgreSQL always accepts.
+                // The quarantine entry itself may be what was refused: try again with the entries in the
+                // form PostgreSQL always accepts. A refused change fails that attempt too, and is returned.
                 await transaction.RollbackAsync(cancellationToken);
                 _log.Warn("Quarantine entry refused as it was; storing it encoded",
                     new LogField("sql_state", e.SqlState), new LogField("reason", PostgresErrors.Describe(e)));

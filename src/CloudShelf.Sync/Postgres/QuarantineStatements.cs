@@ -54,9 +54,9 @@ internal static class QuarantineStatements
         WHERE q.quarantine_id = u.quarantine_id
         """;
 
-    /// <summary>Statements added by <see cref="AddTo"/> carry this tag, so a refusal can be traced to the quarantine.</summary>
-    public static bool IsQuarantineStatement(NpgsqlBatchCommand? command) =>
-        command?.CommandText is KeyedSql or PayloadSql or RequarantineSql;
+    /// <summary>Whether the statement is one of the quarantine's, so a refusal can be traced to it.</summary>
+    public static bool IsQuarantineStatement(NpgsqlBatchCommand command) =>
+        command.CommandText is KeyedSql or PayloadSql or RequarantineSql;
 
     /// <summary>
     /// Adds the statements for the entries. With <paramref name="encoded"/> every record is stored

@@ -25,6 +25,9 @@ public sealed record QuarantinedRecord(
 
     /// <summary>When a delivery last found this entry open; null when it was delivered once.</summary>
     public DateTimeOffset? LastSeenAt { get; init; }
+
+    /// <summary>For a unique violation: the key of the row holding the contested value; the entry is tried again when it changes.</summary>
+    public string? ConflictKey { get; init; }
 }
 
 /// <summary>Reads and resolves quarantine rows.</summary>
@@ -32,7 +35,7 @@ public sealed class QuarantineStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         quarantine_id, source_table, target_table, item_key, sequence_number, event_name, reason, error_code,
-        quarantined_at, replay_attempts, resolved_at, resolution, record::text, deliveries, last_seen_at
+        quarantined_at, replay_attempts, resolved_at, resolution, record::text, deliveries, last_seen_at, conflict_key
         """;
 
     /// <summary>Quarantined records, oldest first; only open ones unless <paramref name="includeResolved"/>.</summary>
@@ -151,6 +154,7 @@ public sealed class QuarantineStore(NpgsqlDataSource dataSource)
             {
                 Deliveries = reader.GetInt32(13),
                 LastSeenAt = reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+                ConflictKey = reader.IsDBNull(15) ? null : reader.GetString(15),
             });
         }
         return records;

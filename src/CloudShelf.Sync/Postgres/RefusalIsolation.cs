@@ -37,6 +37,7 @@ internal sealed class RefusalIsolation(ChangeWriter writer, IReadOnlyList<Quaran
         var won = new HashSet<Change>();
         var committed = new List<Change>();
         var refused = new List<Change>();
+        var reported = new List<QuarantineEntry>();
         IReadOnlyList<QuarantineEntry> unwritten = given;
         var pending = changes;
         PostgresException? known = fault;
@@ -50,6 +51,7 @@ internal sealed class RefusalIsolation(ChangeWriter writer, IReadOnlyList<Quaran
                 if (known is null)
                 {
                     committed.AddRange(pending);
+                    reported.AddRange(unwritten);
                     unwritten = [];
                     break;
                 }
@@ -82,6 +84,7 @@ internal sealed class RefusalIsolation(ChangeWriter writer, IReadOnlyList<Quaran
             if (goodFault is null)
             {
                 committed.AddRange(good);
+                reported.AddRange(unwritten);
                 unwritten = [];
                 pending = pending.Where(suspects.Contains).ToList();
                 known = null;
@@ -105,8 +108,9 @@ internal sealed class RefusalIsolation(ChangeWriter writer, IReadOnlyList<Quaran
         {
             var (quarantineFault, _) = await writer.CommitAsync([], quarantined, won, cancellationToken);
             if (quarantineFault is not null) throw quarantineFault;
+            reported.AddRange(quarantined);
         }
-        return new WriteResult { Won = won, Committed = committed, Quarantined = quarantined };
+        return new WriteResult { Won = won, Committed = committed, Quarantined = reported };
     }
 
     /// <summary>
