@@ -42,6 +42,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// </summary>
     public bool IsThrowawayCluster => _cluster is not null;
 
+    /// <summary>The server log of the throwaway cluster (what PostgreSQL itself wrote); null for an external server.</summary>
+    public string? LogFile => _cluster?.LogFile;
+
     /// <summary>
     /// Uses the server named by <see cref="ConnectionEnvironmentVariable"/> when it is set;
     /// otherwise creates and starts a throwaway cluster.
@@ -218,7 +221,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         private string DataDirectory => Path.Combine(_rootDirectory, "data");
 
-        private string LogFile => Path.Combine(_rootDirectory, "server.log");
+        public string LogFile => Path.Combine(_rootDirectory, "server.log");
 
         public static async Task<Cluster> CreateAsync(CancellationToken ct)
         {

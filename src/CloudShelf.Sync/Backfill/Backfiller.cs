@@ -150,8 +150,6 @@ public sealed class Backfiller(
                 quarantine.Add(new QuarantineEntry(source, table.Table, null, $"Backfilled item cannot be mapped: {e.Message}", "unmappable"));
             }
         }
-        // The writer's lock order: ascending keys.
-        changes.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return (changes, quarantine);
     }
 

@@ -34,12 +34,12 @@ public sealed class SyncServices : IAsyncDisposable
         // and cold start should not pay for it otherwise.
         _dynamoDb = new Lazy<IAmazonDynamoDB>(() => CreateDynamoDbClient(settings));
         var reader = itemReader ?? new LazyItemReader(() => new DynamoDbItemReader(_dynamoDb.Value));
-        var writer = new ChangeWriter(dataSource, Mapping);
+        var writer = new ChangeWriter(dataSource, Mapping, log, time);
         Processor = new StreamBatchProcessor(Mapping, writer, reader, log, metrics, time,
             credentials is null ? null : credentials.InvalidateOn);
-        StreamSync = new StreamSyncHandler(Processor);
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
+        StreamSync = new StreamSyncHandler(Processor, Replayer, log);
         Migrator = new SchemaMigrator(dataSource);
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));

@@ -1,46 +1,47 @@
 using CloudShelf.Sync.Mapping;
-using CloudShelf.Sync.Streams;
+using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.StreamSync;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace CloudShelf.Sync.Postgres;
 
-/// <summary>What a write did.</summary>
-public sealed class WriteResult
-{
-    /// <summary>Changes that became the item's newest state (the others were already applied or older).</summary>
-    public required IReadOnlySet<Change> Won { get; init; }
-
-    /// <summary>Changes applied or proven stale, in the committed transaction.</summary>
-    public required IReadOnlyList<Change> Committed { get; init; }
-
-    /// <summary>Every record put in quarantine by this write, including those found while writing.</summary>
-    public required IReadOnlyList<QuarantineEntry> Quarantined { get; init; }
-}
-
 /// <summary>
-/// Applies a batch of changes in one transaction with a constant number of statements per table,
-/// sent as one pipelined batch (see <see cref="TableStatements"/>), then the quarantine. A record
-/// the database refuses is isolated by bisection under savepoints and quarantined; the rest commits.
+/// Applies a batch of changes with a constant number of statements per table, sent as one
+/// pipelined batch (see <see cref="TableStatements"/>), then the quarantine, in one transaction.
+/// The writer owns the lock order: it sorts its input by (table, key), so every transaction it
+/// opens locks rows in ascending (table, key) order and concurrent batches cannot deadlock;
+/// deadlocks and serialization failures are still retried here, for the stream and the backfill
+/// alike. When the database refuses some record, the refused records are isolated (see
+/// <see cref="RefusalIsolation"/>) and quarantined, and everything else is applied together, as
+/// if they had never been in the batch.
 /// </summary>
 public sealed class ChangeWriter : IChangeWriter
 {
+    /// <summary>How often a transaction that lost a race (deadlock, serialization failure) is run in all.</summary>
+    public const int MaxConflictAttempts = 3;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly Dictionary<TableMapping, TableStatements> _statements;
+    private readonly ILog _log;
+    private readonly TimeProvider _time;
 
     /// <summary>Prepares the statements of every mapped table.</summary>
-    public ChangeWriter(NpgsqlDataSource dataSource, SyncMapping mapping)
+    public ChangeWriter(NpgsqlDataSource dataSource, SyncMapping mapping, ILog? log = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
         _statements = mapping.Tables.ToDictionary(t => t, t => new TableStatements(t));
+        _log = log ?? NullLog.Instance;
+        _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>The data source the writer works on.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     /// <summary>
-    /// Writes the changes and the quarantine entries atomically. Changes must be sorted by
-    /// (target table, key) ordinal, at most one per item. Throws on transient database failures;
-    /// nothing is committed then.
+    /// Writes the changes (at most one per item, in any order) and the quarantine entries. Throws
+    /// on transient database failures; transactions committed before such a failure hold changes
+    /// that a redelivery finds already applied, so nothing is lost or applied twice.
     /// </summary>
     public async Task<WriteResult> WriteAsync(
         IReadOnlyList<Change> changes,
@@ -49,104 +50,111 @@ public sealed class ChangeWriter : IChangeWriter
     {
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(quarantine);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var sorted = Sort(changes);
 
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        var won = new HashSet<Change>();
+        var (fault, _) = await CommitAsync(sorted, quarantine, won, cancellationToken);
+        if (fault is null)
+            return new WriteResult { Won = won, Committed = sorted, Quarantined = quarantine };
+
+        var isolation = new RefusalIsolation(this, quarantine);
+        return await isolation.RunAsync(sorted, fault, cancellationToken);
+    }
+
+    /// <summary>The lock order: tables by name, then keys, ordinal. One home for it, here.</summary>
+    internal static List<Change> Sort(IReadOnlyList<Change> changes)
+    {
+        var sorted = changes.ToList();
+        sorted.Sort(static (a, b) =>
         {
+            var byTable = string.CompareOrdinal(a.Table.Table, b.Table.Table);
+            return byTable != 0 ? byTable : string.CompareOrdinal(a.Key, b.Key);
+        });
+        for (var i = 1; i < sorted.Count; i++)
+        {
+            if (ReferenceEquals(sorted[i].Table, sorted[i - 1].Table) && string.Equals(sorted[i].Key, sorted[i - 1].Key, StringComparison.Ordinal))
+                throw new ArgumentException($"Two changes of {sorted[i].Table.Table} key '{sorted[i].Key}': collapse them to the newest first.", nameof(changes));
+        }
+        return sorted;
+    }
+
+    /// <summary>
+    /// Applies changes and entries in one transaction and commits, running it again when it lost a
+    /// race. Returns the record fault that made the database refuse it (nothing committed then), or
+    /// null when committed; and whether the quarantine had to be stored encoded.
+    /// </summary>
+    internal async Task<(PostgresException? Fault, bool Encoded)> CommitAsync(
+        IReadOnlyList<Change> changes, IReadOnlyList<QuarantineEntry> quarantine, HashSet<Change> won, CancellationToken cancellationToken)
+    {
+        var encoded = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var winners = new HashSet<Change>();
             try
             {
-                var won = new HashSet<Change>();
-                await ExecuteAsync(connection, changes, quarantine, won, cancellationToken);
+                await ExecuteAsync(connection, changes, quarantine, winners, encoded, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
-                return new WriteResult { Won = won, Committed = changes, Quarantined = quarantine };
+                won.UnionWith(winners);
+                return (null, encoded);
+            }
+            catch (PostgresException e) when (PostgresErrors.IsRecordFault(e) && !encoded && quarantine.Count > 0
+                                              && (e.BatchCommand is not { } failed || QuarantineStatements.IsQuarantineStatement(failed)))
+            {
+                // The quarantine entry itself may be what was refused: try again with the entries in the
+                // form PostgreSQL always accepts. A refused change fails that attempt too, and is returned.
+                await transaction.RollbackAsync(cancellationToken);
+                _log.Warn("Quarantine entry refused as it was; storing it encoded",
+                    new LogField("sql_state", e.SqlState), new LogField("reason", PostgresErrors.Describe(e)));
+                encoded = true;
+                attempt--;
             }
             catch (PostgresException e) when (PostgresErrors.IsRecordFault(e))
             {
                 await transaction.RollbackAsync(cancellationToken);
+                return (e, encoded);
+            }
+            catch (Exception e) when (PostgresErrors.IsRetryableConflict(e) && attempt < MaxConflictAttempts)
+            {
+                await DelayAfterConflictAsync(e, attempt, cancellationToken);
             }
         }
-
-        // Some record is refused: find it (them) without giving up the rest of the batch.
-        await using var isolated = await connection.BeginTransactionAsync(cancellationToken);
-        var state = new IsolationState(isolated, quarantine);
-        await IsolateAsync(connection, state, changes, cancellationToken);
-        await ExecuteAsync(connection, [], state.Quarantined, state.Won, cancellationToken);
-        await isolated.CommitAsync(cancellationToken);
-        return new WriteResult { Won = state.Won, Committed = state.Committed, Quarantined = state.Quarantined };
     }
 
-    private sealed class IsolationState(NpgsqlTransaction transaction, IReadOnlyList<QuarantineEntry> quarantine)
+    /// <summary>Waits a little (with jitter) before a transaction that lost a race runs again.</summary>
+    internal async Task DelayAfterConflictAsync(Exception e, int attempt, CancellationToken cancellationToken)
     {
-        public NpgsqlTransaction Transaction { get; } = transaction;
-        public HashSet<Change> Won { get; } = [];
-        public List<Change> Committed { get; } = [];
-        public List<QuarantineEntry> Quarantined { get; } = [.. quarantine];
-        public int Savepoints { get; set; }
+        _log.Warn("Transaction lost a race; trying again", new LogField("attempt", attempt),
+            new LogField("sql_state", (e as PostgresException)?.SqlState));
+        await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt * Random.Shared.Next(1, 4)), _time, cancellationToken);
     }
 
     /// <summary>
-    /// Bisection: apply a range under a savepoint; when it is refused, roll back to the savepoint
-    /// and try each half. Ranges are applied in key order, and a rolled-back savepoint releases its
-    /// locks, so the lock order stays ascending and concurrent batches cannot deadlock.
+    /// Sends every statement of the changes (sorted) and the entries as one pipelined batch on the
+    /// connection's open transaction; records in <paramref name="won"/> the changes that became
+    /// their item's newest state.
     /// </summary>
-    private async Task IsolateAsync(NpgsqlConnection connection, IsolationState state, IReadOnlyList<Change> changes, CancellationToken cancellationToken)
-    {
-        if (changes.Count == 0) return;
-        var savepoint = "isolate_" + state.Savepoints++;
-        await state.Transaction.SaveAsync(savepoint, cancellationToken);
-        var won = new HashSet<Change>();
-        try
-        {
-            await ExecuteAsync(connection, changes, [], won, cancellationToken);
-            await state.Transaction.ReleaseAsync(savepoint, cancellationToken);
-            state.Won.UnionWith(won);
-            state.Committed.AddRange(changes);
-            return;
-        }
-        catch (PostgresException e) when (PostgresErrors.IsRecordFault(e))
-        {
-            await state.Transaction.RollbackAsync(savepoint, cancellationToken);
-            if (changes.Count == 1)
-            {
-                Quarantine(state.Quarantined, changes[0], e);
-                return;
-            }
-        }
-
-        var half = changes.Count / 2;
-        await IsolateAsync(connection, state, changes.Take(half).ToList(), cancellationToken);
-        await IsolateAsync(connection, state, changes.Skip(half).ToList(), cancellationToken);
-    }
-
-    private static void Quarantine(List<QuarantineEntry> quarantined, Change change, PostgresException e)
-    {
-        // Name the constraint and column, never the values: the reason is logged.
-        var reason = $"PostgreSQL refused the change: {e.MessageText}"
-                     + (e.ConstraintName is null ? "" : $" (constraint {e.ConstraintName})")
-                     + (e.ColumnName is null ? "" : $" (column {e.ColumnName})");
-        var newest = change.Records[^1];
-        quarantined.Add(new QuarantineEntry(newest, change.Table.Table, change.Key, reason, e.SqlState));
-        // The older records of the item were folded into this one; they wait with it, so that a
-        // replay after the fix still sees the item's whole history in order.
-        foreach (var older in change.Records.Take(change.Records.Count - 1))
-        {
-            quarantined.Add(new QuarantineEntry(older, change.Table.Table, change.Key,
-                $"Superseded within its batch by sequence number {change.SequenceNumber}, which was quarantined: {reason}", e.SqlState));
-        }
-    }
-
-    private async Task ExecuteAsync(
+    internal async Task ExecuteAsync(
         NpgsqlConnection connection,
         IReadOnlyList<Change> changes,
         IReadOnlyList<QuarantineEntry> quarantine,
         HashSet<Change> won,
+        bool encodedQuarantine,
         CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
-        // Tables in mapping order, each table's keys ascending: the same order in every transaction.
-        foreach (var group in changes.GroupBy(c => c.Table))
-            _statements[group.Key].AddTo(batch, group.ToList());
-        QuarantineStatements.AddTo(batch, quarantine);
+        // The changes are sorted: tables in name order, each table's keys ascending.
+        var start = 0;
+        for (var i = 1; i <= changes.Count; i++)
+        {
+            if (i < changes.Count && ReferenceEquals(changes[i].Table, changes[start].Table)) continue;
+            var group = new List<Change>(i - start);
+            for (var j = start; j < i; j++) group.Add(changes[j]);
+            _statements[changes[start].Table].AddTo(batch, group);
+            start = i;
+        }
+        QuarantineStatements.AddTo(batch, quarantine, encodedQuarantine);
         if (batch.BatchCommands.Count == 0) return;
 
         // Every RETURNING yields (outcome, table, key); statements without one are skipped by the reader.
@@ -180,57 +188,4 @@ public sealed class ChangeWriter : IChangeWriter
                 won.Add(change);
         }
     }
-}
-
-/// <summary>Quarantine inserts, and for replayed records the update of their existing row.</summary>
-internal static class QuarantineStatements
-{
-    private const string InsertSql = """
-        INSERT INTO cloudshelf_sync.quarantine
-               (source_table, target_table, item_key, sequence_number, event_name, reason, error_code, record)
-        SELECT u.source_table, u.target_table, u.item_key, u.sequence_number, u.event_name, u.reason, u.error_code, u.record::json
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-             AS u(source_table, target_table, item_key, sequence_number, event_name, reason, error_code, record)
-        """;
-
-    private const string RequarantineSql = """
-        UPDATE cloudshelf_sync.quarantine AS q
-        SET reason = u.reason, error_code = u.error_code,
-            replay_attempts = q.replay_attempts + 1, last_replayed_at = now()
-        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(quarantine_id, reason, error_code)
-        WHERE q.quarantine_id = u.quarantine_id
-        """;
-
-    public static void AddTo(NpgsqlBatch batch, IReadOnlyList<QuarantineEntry> entries)
-    {
-        var fresh = entries.Where(e => e.Source.QuarantineId is null).ToList();
-        var again = entries.Where(e => e.Source.QuarantineId is not null).ToList();
-        if (fresh.Count > 0)
-        {
-            var command = new NpgsqlBatchCommand(InsertSql);
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.Source.SourceTable).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.TargetTable).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.Key).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.Source.SequenceNumber).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.Source.Record.EventName).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.Reason).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => e.ErrorCode).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(fresh.Select(e => StreamEventSerializer.RecordJson(e.Source.Record)).ToArray(), NpgsqlDbType.Text));
-            batch.BatchCommands.Add(command);
-        }
-        if (again.Count > 0)
-        {
-            var command = new NpgsqlBatchCommand(RequarantineSql);
-            command.Parameters.Add(Parameters.Array(again.Select(e => e.Source.QuarantineId!.Value).ToArray(), NpgsqlDbType.Bigint));
-            command.Parameters.Add(Parameters.Array(again.Select(e => e.Reason).ToArray(), NpgsqlDbType.Text));
-            command.Parameters.Add(Parameters.Array(again.Select(e => e.ErrorCode).ToArray(), NpgsqlDbType.Text));
-            batch.BatchCommands.Add(command);
-        }
-    }
-}
-
-internal static class Parameters
-{
-    public static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType elementType) =>
-        new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
 }

@@ -18,14 +18,24 @@ public sealed record QuarantinedRecord(
     int ReplayAttempts,
     DateTimeOffset? ResolvedAt,
     string? Resolution,
-    string RecordJson);
+    string RecordJson)
+{
+    /// <summary>How often the record was delivered (or found again) while this entry was open.</summary>
+    public int Deliveries { get; init; } = 1;
+
+    /// <summary>When a delivery last found this entry open; null when it was delivered once.</summary>
+    public DateTimeOffset? LastSeenAt { get; init; }
+
+    /// <summary>For a unique violation: the key of the row holding the contested value; the entry is tried again when it changes.</summary>
+    public string? ConflictKey { get; init; }
+}
 
 /// <summary>Reads and resolves quarantine rows.</summary>
 public sealed class QuarantineStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         quarantine_id, source_table, target_table, item_key, sequence_number, event_name, reason, error_code,
-        quarantined_at, replay_attempts, resolved_at, resolution, record::text
+        quarantined_at, replay_attempts, resolved_at, resolution, record::text, deliveries, last_seen_at, conflict_key
         """;
 
     /// <summary>Quarantined records, oldest first; only open ones unless <paramref name="includeResolved"/>.</summary>
@@ -58,6 +68,49 @@ public sealed class QuarantineStore(NpgsqlDataSource dataSource)
             Value = (object?)ids?.ToArray() ?? DBNull.Value,
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint,
         });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> open records with ids above <paramref name="afterId"/>, by id: one page of a replay.</summary>
+    public async Task<IReadOnlyList<QuarantinedRecord>> OpenPageAsync(long afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM cloudshelf_sync.quarantine
+            WHERE resolved_at IS NULL AND quarantine_id > $1
+            ORDER BY quarantine_id
+            LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = afterId });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    /// <summary>
+    /// Open records refused by a unique constraint whose contested value is held by one of the
+    /// given rows (which just changed), or that are themselves among <paramref name="entries"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<QuarantinedRecord>> OpenConflictingAsync(
+        IReadOnlyCollection<(string Table, string Key)> holders,
+        IReadOnlyCollection<(string Table, string Key, string Sequence)> entries,
+        int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(holders);
+        ArgumentNullException.ThrowIfNull(entries);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM cloudshelf_sync.quarantine q
+            WHERE q.resolved_at IS NULL AND q.conflict_key IS NOT NULL
+              AND ((q.target_table, q.conflict_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+                   OR (q.target_table, q.item_key, q.sequence_number) IN (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])))
+            ORDER BY q.quarantine_id
+            LIMIT $6
+            """);
+        command.Parameters.Add(Parameters.Array(holders.Select(h => h.Table).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(Parameters.Array(holders.Select(h => h.Key).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.Table).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.Key).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.Sequence).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
         return await ReadAsync(command, cancellationToken);
     }
 
@@ -97,7 +150,12 @@ public sealed class QuarantineStore(NpgsqlDataSource dataSource)
                 reader.GetInt32(9),
                 reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
                 reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.GetString(12)));
+                reader.GetString(12))
+            {
+                Deliveries = reader.GetInt32(13),
+                LastSeenAt = reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+                ConflictKey = reader.IsDBNull(15) ? null : reader.GetString(15),
+            });
         }
         return records;
     }

@@ -12,7 +12,9 @@ namespace CloudShelf.Sync.Postgres;
 /// <list type="number">
 /// <item><b>merge</b>: one INSERT ... ON CONFLICT over every key of the batch in ascending order,
 /// deletes included (as placeholder rows), so that each transaction locks its rows in one global
-/// order and concurrent batches cannot deadlock. The row's <c>sync_sequence</c> guards the update;
+/// order and concurrent batches cannot deadlock. A placeholder carries neutral non-NULL values
+/// (see <see cref="Placeholder"/>), so a NOT NULL constraint added to a mapped column later
+/// never refuses a delete; the placeholder is deleted in the same transaction and nobody sees it. The row's <c>sync_sequence</c> guards the update;
 /// a tombstone at least as new keeps the key out.</item>
 /// <item><b>delete</b> (when the batch has deletes): removes the rows that now hold a delete and
 /// records their tombstones.</item>
@@ -101,7 +103,10 @@ internal sealed class TableStatements
         var merge = new NpgsqlBatchCommand(_mergeSql);
         merge.Parameters.Add(Parameters.Array(changes.Select(c => c.Key).ToArray(), NpgsqlDbType.Text));
         for (var i = 0; i < _table.Columns.Count; i++)
-            merge.Parameters.Add(ColumnArray(_table.Columns[i].Type, n, r => changes[r].Row?.Values[i]));
+        {
+            var type = _table.Columns[i].Type;
+            merge.Parameters.Add(ColumnArray(type, n, r => changes[r].Row is { } row ? row.Values[i] : Placeholder(type, changes[r].Key)));
+        }
         merge.Parameters.Add(Parameters.Array(changes.Select(c => c.Row?.AttributesJson ?? "{}").ToArray(), NpgsqlDbType.Text));
         merge.Parameters.Add(Parameters.Array(changes.Select(c => c.SequenceNumber).ToArray(), NpgsqlDbType.Text));
         merge.Parameters.Add(Parameters.Array(changes.Select(c => c.ChangedAt?.UtcDateTime).ToArray(), NpgsqlDbType.TimestampTz));
@@ -127,6 +132,23 @@ internal sealed class TableStatements
         for (var c = 0; c < _children.Length; c++)
             _children[c].AddTo(batch, upserts, c);
     }
+
+    /// <summary>
+    /// The value a delete's placeholder row carries in a column: never NULL, so that the merge can
+    /// lock the key in order whatever NOT NULL constraints the table has gained; text carries the
+    /// item's key, so that placeholders never collide on a unique column such as users.email.
+    /// </summary>
+    internal static object Placeholder(ColumnType type, string key) => type switch
+    {
+        ColumnType.Numeric => "0",
+        ColumnType.Integer => 0,
+        ColumnType.Boolean => false,
+        ColumnType.Date => new DateOnly(1970, 1, 1),
+        ColumnType.Timestamp => DateTime.UnixEpoch,
+        ColumnType.TextArray => Array.Empty<string>(),
+        ColumnType.Json => "{}",
+        _ => "deleted " + key,
+    };
 
     /// <summary>The SQL cast from the parameter's element type to the column type, where they differ.</summary>
     internal static string Cast(ColumnType type) => type switch

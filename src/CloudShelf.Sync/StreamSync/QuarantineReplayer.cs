@@ -3,27 +3,64 @@ using CloudShelf.Sync.Streams;
 
 namespace CloudShelf.Sync.StreamSync;
 
-/// <summary>The outcome of a replay.</summary>
-/// <param name="Attempted">Records taken out of quarantine and tried.</param>
-/// <param name="Applied">Applied as their item's newest state.</param>
-/// <param name="Superseded">Already overtaken by a newer change of their item: resolved without effect.</param>
-/// <param name="Skipped">Their table is no longer synced: resolved without effect.</param>
-/// <param name="StillQuarantined">Refused again; their reason is updated.</param>
-/// <param name="Failed">Not tried to the end (database trouble); still open.</param>
-public sealed record ReplayResult(int Attempted, int Applied, int Superseded, int Skipped, int StillQuarantined, int Failed);
-
 /// <summary>
 /// Sends quarantined records through the same processor as the stream, so the same ordering
 /// guard decides: a replayed change older than the item's current state changes nothing.
 /// </summary>
 public sealed class QuarantineReplayer(QuarantineStore store, StreamBatchProcessor processor)
 {
-    /// <summary>Replays the given open records, or every open record when <paramref name="ids"/> is null.</summary>
-    public async Task<ReplayResult> ReplayAsync(IReadOnlyCollection<long>? ids, CancellationToken cancellationToken = default)
-    {
-        var open = await store.OpenAsync(ids, cancellationToken);
-        if (open.Count == 0) return new ReplayResult(0, 0, 0, 0, 0, 0);
+    /// <summary>Open records replayed per batch (and read per query) by <c>--all-open</c>.</summary>
+    public const int DefaultBatchSize = 500;
 
+    /// <summary>
+    /// Replays the given open records, or every open record when <paramref name="ids"/> is null:
+    /// then in batches of <paramref name="batchSize"/> by ascending id until none is left, so that
+    /// memory and transaction size stay bounded however large the quarantine is.
+    /// </summary>
+    public async Task<ReplayResult> ReplayAsync(IReadOnlyCollection<long>? ids, CancellationToken cancellationToken = default, int batchSize = DefaultBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var total = new ReplayResult(0, 0, 0, 0, 0, 0);
+        if (ids is not null)
+        {
+            foreach (var chunk in ids.Chunk(batchSize))
+                total = total.Add(await ReplayRecordsAsync(await store.OpenAsync(chunk, cancellationToken), cancellationToken));
+            return total;
+        }
+
+        // Entries still refused stay open with lower ids than the next page, so the walk always ends.
+        var after = 0L;
+        while (true)
+        {
+            var page = await store.OpenPageAsync(after, batchSize, cancellationToken);
+            if (page.Count == 0) return total;
+            total = total.Add(await ReplayRecordsAsync(page, cancellationToken));
+            after = page[^1].Id;
+        }
+    }
+
+    /// <summary>
+    /// After a batch: tries again the open entries refused by a unique constraint whose contested
+    /// value is held by a row this batch changed (an e-mail handed over across batches or shards:
+    /// the taker's change arrived first), and the entries this batch itself quarantined for such a
+    /// conflict (the holder may have changed between the refusal and the commit).
+    /// </summary>
+    public async Task<ReplayResult> ReplayConflictsAsync(BatchResult batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var holders = batch.Won.Select(c => (c.Table.Table, c.Key)).ToList();
+        var own = batch.Quarantined
+            .Where(e => e.ConflictKey is not null && e.TargetTable is not null && e.Key is not null && e.Source.SequenceNumber is not null)
+            .Select(e => (e.TargetTable!, e.Key!, e.Source.SequenceNumber!))
+            .ToList();
+        if (own.Count == 0 && holders.Count == 0) return new ReplayResult(0, 0, 0, 0, 0, 0);
+        var open = await store.OpenConflictingAsync(holders, own, DefaultBatchSize, cancellationToken);
+        return await ReplayRecordsAsync(open, cancellationToken);
+    }
+
+    private async Task<ReplayResult> ReplayRecordsAsync(IReadOnlyList<QuarantinedRecord> open, CancellationToken cancellationToken)
+    {
+        if (open.Count == 0) return new ReplayResult(0, 0, 0, 0, 0, 0);
         var records = open
             .Select(q =>
             {

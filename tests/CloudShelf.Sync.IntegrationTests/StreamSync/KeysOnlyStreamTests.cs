@@ -96,14 +96,17 @@ public sealed class KeysOnlyStreamTests(SyncServerFixture fixture, DynaliteFixtu
     }
 
     [Fact]
-    public async Task A_keys_only_record_is_failed_for_redelivery_when_DynamoDB_cannot_be_read()
+    public async Task A_keys_only_record_whose_table_does_not_exist_is_quarantined_with_the_error_not_redelivered_forever()
     {
-        // No such table: the read fails, and the record must come back rather than be lost.
+        // No such table: redelivery cannot help, so after its retries the record waits in quarantine with the error.
         await using var db = await DatabaseAsync("no-such-table");
 
         var result = await db.ProcessAsync(Record("no-such-table", "INSERT", "9", new() { ["bookId"] = S("book-1") }, null, null));
 
-        Assert.Equal(RecordOutcome.Failed, Assert.Single(result.Outcomes));
-        Assert.Equal("9", Assert.Single(result.ToResponse().BatchItemFailures).ItemIdentifier);
+        Assert.Equal(RecordOutcome.Quarantined, Assert.Single(result.Outcomes));
+        Assert.Empty(result.ToResponse().BatchItemFailures);
+        var entry = Assert.Single(await db.Services.Quarantine.ListAsync());
+        Assert.Equal(("item-read", "book-1"), (entry.ErrorCode, entry.Key));
+        Assert.Contains("ResourceNotFoundException", entry.Reason, StringComparison.Ordinal);
     }
 }

@@ -255,11 +255,12 @@ public sealed class StreamSyncTests(SyncServerFixture fixture)
         var stillBad = await db.Services.Replayer.ReplayAsync([open[0].Id]);
         Assert.Equal(1, stillBad.StillQuarantined);
 
-        // The fixes arrive through the stream: user-a's address changes, user-c gets its own.
+        // The fixes arrive through the stream: user-a's address changes, user-c gets its own. The
+        // entries waiting for user-a's address are tried again by that very batch.
         await db.HandleAsync(Modify(Users, "4", User("user-a", "sam.a@example.com")), Modify(Users, "5", User("user-c", "c@example.com")));
         var replay = await db.Services.Replayer.ReplayAsync(null);
 
-        Assert.Equal((2, 1, 1, 0), (replay.Attempted, replay.Applied, replay.Superseded, replay.StillQuarantined));
+        Assert.Equal(0, replay.Attempted);
         Assert.Equal("user-b", await db.ScalarAsync<string>("SELECT user_id FROM cloudshelf.users WHERE email = 'sam@example.com'"));
         // user-c's quarantined change is older than the one applied since: it must not undo it.
         Assert.Equal("c@example.com", await db.ScalarAsync<string>("SELECT email FROM cloudshelf.users WHERE user_id = 'user-c'"));

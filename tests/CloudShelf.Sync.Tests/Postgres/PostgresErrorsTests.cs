@@ -72,4 +72,29 @@ public sealed class PostgresErrorsTests
         Assert.False(PostgresErrors.IsTransient(new ArgumentException("bad")));
         Assert.False(PostgresErrors.IsRetryableConflict(new InvalidOperationException()));
     }
+
+    [Fact]
+    public void A_data_exception_is_described_by_its_condition_never_by_its_message_that_quotes_the_value()
+    {
+        var e = new PostgresException("invalid input syntax for type integer: \"sam@example.com\"", "ERROR", "ERROR", "22P02");
+
+        var text = PostgresErrors.Describe(e);
+
+        Assert.DoesNotContain("sam@example.com", text, StringComparison.Ordinal);
+        Assert.Contains("22P02", text, StringComparison.Ordinal);
+        Assert.Contains("invalid text representation", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_integrity_violation_names_its_constraint_and_never_uses_its_detail_that_quotes_the_row()
+    {
+        var e = new PostgresException("duplicate key value violates unique constraint \"users_email_key\"", "ERROR", "ERROR", "23505",
+            detail: "Key (email)=(sam@example.com) already exists.", tableName: "users", constraintName: "users_email_key");
+
+        var text = PostgresErrors.Describe(e);
+
+        Assert.DoesNotContain("sam@example.com", text, StringComparison.Ordinal);
+        Assert.Contains("(constraint users_email_key)", text, StringComparison.Ordinal);
+        Assert.Contains("23505", text, StringComparison.Ordinal);
+    }
 }

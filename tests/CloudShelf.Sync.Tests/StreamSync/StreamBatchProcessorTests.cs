@@ -137,7 +137,7 @@ public sealed class StreamBatchProcessorTests
     }
 
     [Fact]
-    public async Task Changes_reach_the_writer_sorted_by_table_then_key_ordinal()
+    public async Task The_writer_not_the_processor_orders_changes_by_table_then_key_ordinal()
     {
         await Process(
             StreamEvents.Insert(StreamEvents.Users, "1", User("user-b", "b@example.com")),
@@ -150,7 +150,9 @@ public sealed class StreamBatchProcessorTests
 
         Assert.Equal(
             [("books", "Book-Z"), ("books", "book-a"), ("books", "book-z"), ("books", "book-Ä"), ("orders", "ord-1"), ("users", "user-a"), ("users", "user-b")],
-            OnlyWrite().Changes.Select(c => (c.Table.Table, c.Key)));
+            ChangeWriter.Sort(OnlyWrite().Changes).Select(c => (c.Table.Table, c.Key)));
+        // The lock order has one home: the processor hands the changes over in batch order.
+        Assert.Equal(("users", "user-b"), (OnlyWrite().Changes[0].Table.Table, OnlyWrite().Changes[0].Key));
     }
 
     [Fact]
@@ -299,34 +301,25 @@ public sealed class StreamBatchProcessorTests
     }
 
     [Fact]
-    public async Task A_deadlock_is_retried_and_the_batch_then_succeeds()
+    public async Task A_deadlock_reaching_the_processor_fails_the_records_without_a_second_retry_loop()
     {
-        var calls = 0;
-        _writer.Setup(w => w.WriteAsync(It.IsAny<IReadOnlyList<Change>>(), It.IsAny<IReadOnlyList<QuarantineEntry>>(), It.IsAny<CancellationToken>()))
-            .Returns((IReadOnlyList<Change> changes, IReadOnlyList<QuarantineEntry> quarantine, CancellationToken _) =>
-                ++calls <= 2
-                    ? Task.FromException<WriteResult>(new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected))
-                    : Task.FromResult(Applied(changes, quarantine)));
-
-        var result = await Process(
-            StreamEvents.Insert(StreamEvents.Books, "1", Book("book-1")),
-            StreamEvents.Insert(StreamEvents.Users, "2", User("user-1", "a@example.com")));
-
-        Assert.Equal(3, calls);
-        Assert.Equal([RecordOutcome.Applied, RecordOutcome.Applied], result.Outcomes);
-        Assert.Empty(result.ToResponse().BatchItemFailures);
-        Assert.Equal(2, _log.Entries.Count(e => e.Level == LogLevel.Warning && e.Fields.TryGetValue("sql_state", out var s) && Equals(s, "40P01")));
-    }
-
-    [Fact]
-    public async Task A_serialization_failure_that_persists_fails_the_records_after_three_attempts()
-    {
-        WriterThrows(new PostgresException("could not serialize access", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure));
+        // The conflict retry lives in the writer (so the backfill has it too); what still escapes it is redelivered.
+        WriterThrows(new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected));
 
         var result = await Process(StreamEvents.Insert(StreamEvents.Books, "1", Book("book-1")));
 
-        _writer.Verify(w => w.WriteAsync(It.IsAny<IReadOnlyList<Change>>(), It.IsAny<IReadOnlyList<QuarantineEntry>>(), It.IsAny<CancellationToken>()), Times.Exactly(3));
+        _writer.Verify(w => w.WriteAsync(It.IsAny<IReadOnlyList<Change>>(), It.IsAny<IReadOnlyList<QuarantineEntry>>(), It.IsAny<CancellationToken>()), Times.Once);
         Assert.Equal(["1"], FailedIdentifiers(result));
+    }
+
+    [Fact]
+    public void The_writer_refuses_two_changes_of_one_item()
+    {
+        var table = Mapping.ForSourceTable("cloudshelf-books")!;
+        Change Delete(string sequence) => new() { Table = table, Key = "book-1", SequenceNumber = sequence, Kind = ChangeKind.Delete, Records = [] };
+
+        var e = Assert.Throws<ArgumentException>(() => ChangeWriter.Sort([Delete("1"), Delete("2")]));
+        Assert.Contains("book-1", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -400,6 +393,45 @@ public sealed class StreamBatchProcessorTests
         Assert.Equal([RecordOutcome.Failed, RecordOutcome.Applied, RecordOutcome.Applied], result.Outcomes);
         Assert.Equal(["11"], FailedIdentifiers(result));
         Assert.DoesNotContain(OnlyWrite().Changes, c => c.Key == "book-1");
+    }
+
+    public static TheoryData<string, Exception> ReadsThatWillNotHeal => new()
+    {
+        { "AccessDeniedException", new Amazon.DynamoDBv2.AmazonDynamoDBException("User is not authorized to perform: dynamodb:GetItem") { ErrorCode = "AccessDeniedException" } },
+        { "ResourceNotFoundException", new Amazon.DynamoDBv2.Model.ResourceNotFoundException("Requested resource not found") { ErrorCode = "ResourceNotFoundException" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReadsThatWillNotHeal))]
+    public async Task A_keys_only_read_that_will_not_heal_is_quarantined_with_its_error_after_its_retries(string errorCode, Exception error)
+    {
+        // Protection: access denied or a missing table used to fail the record, so Lambda redelivered the shard forever.
+        _reader.Setup(r => r.GetItemAsync("cloudshelf-books", It.IsAny<IReadOnlyDictionary<string, AttributeValue>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(error);
+
+        var result = await Process(KeysOnlyInsert(StreamEvents.Books, "11", "book-1"), StreamEvents.Insert(StreamEvents.Books, "12", Book("book-2")));
+
+        _reader.Verify(r => r.GetItemAsync("cloudshelf-books", It.IsAny<IReadOnlyDictionary<string, AttributeValue>>(), It.IsAny<CancellationToken>()),
+            Times.Exactly(ImageResolver.PermanentReadAttempts));
+        Assert.Equal([RecordOutcome.Quarantined, RecordOutcome.Applied], result.Outcomes);
+        Assert.Empty(result.ToResponse().BatchItemFailures);
+        var entry = Assert.Single(OnlyWrite().Quarantine);
+        Assert.Equal("book-1", entry.Key);
+        Assert.Contains(errorCode, entry.Reason, StringComparison.Ordinal);
+        Assert.Contains(error.Message, entry.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_keys_only_read_that_fails_for_a_passing_reason_is_redelivered_not_quarantined()
+    {
+        _reader.Setup(r => r.GetItemAsync("cloudshelf-books", It.IsAny<IReadOnlyDictionary<string, AttributeValue>>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Amazon.DynamoDBv2.Model.ProvisionedThroughputExceededException("slow down") { ErrorCode = "ProvisionedThroughputExceededException" });
+
+        var result = await Process(KeysOnlyInsert(StreamEvents.Books, "11", "book-1"));
+
+        Assert.Equal([RecordOutcome.Failed], result.Outcomes);
+        Assert.Equal(["11"], FailedIdentifiers(result));
+        Assert.Empty(OnlyWrite().Quarantine);
     }
 
     [Fact]
@@ -496,7 +528,7 @@ public sealed class StreamBatchProcessorTests
             [RecordOutcome.Superseded, RecordOutcome.Applied, RecordOutcome.Skipped, RecordOutcome.Superseded,
              RecordOutcome.Applied, RecordOutcome.Applied, RecordOutcome.Skipped, RecordOutcome.Applied],
             result.Outcomes);
-        var changes = OnlyWrite().Changes;
+        var changes = ChangeWriter.Sort(OnlyWrite().Changes);
         Assert.Equal(
             [("books", "book-91d0a6c3"), ("books", "book-e81b3f44"), ("orders", "ord-20261123-3b9a07"), ("users", "user-0c7d2b9e")],
             changes.Select(c => (c.Table.Table, c.Key)));
