@@ -32,7 +32,7 @@ internal static class BackfillCommand
 
         await using var services = await CliApplication.StartAsync(console, environment, time, "backfill", cancellationToken);
         var tables = SelectTables(services.Mapping, parsed.Value("--tables"));
-        await services.Migrator.MigrateAsync(cancellationToken);
+        await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var runner = new BackfillRunner(services.Backfiller, services.DynamoDb);
         var estimate = await runner.EstimateItemsAsync(tables, cancellationToken);
 

@@ -28,7 +28,7 @@ internal static class QuarantineCommand
             throw new UsageException($"--limit must be a positive whole number, got '{limitText}'.");
 
         await using var services = await CliApplication.StartAsync(console, environment, time, "quarantine", cancellationToken);
-        await services.Migrator.MigrateAsync(cancellationToken);
+        await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var records = await services.Quarantine.ListAsync(args.Value("--table"), args.Flag("--all"), limit, cancellationToken);
         if (args.Flag("--json")) WriteJson(console.Out, records);
         else WriteTable(console.Out, records);
@@ -49,7 +49,7 @@ internal static class QuarantineCommand
             throw new UsageException("quarantine replay needs either --id N (repeatable, or comma-separated) or --all-open.");
 
         await using var services = await CliApplication.StartAsync(console, environment, time, "quarantine", cancellationToken);
-        await services.Migrator.MigrateAsync(cancellationToken);
+        await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var result = await services.Replayer.ReplayAsync(all ? null : ids, cancellationToken);
         services.Metrics.Flush();
 

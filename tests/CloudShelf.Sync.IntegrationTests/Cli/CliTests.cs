@@ -26,7 +26,8 @@ public sealed class CliTests(SyncServerFixture fixture)
 
     private static string EventFile(string name) => Path.Combine(AppContext.BaseDirectory, "events", name);
 
-    private async Task<string> FreshDatabaseAsync() => await fixture.Server.CreateDatabaseAsync();
+    // Migrated, as a deployed stage is: only `migrate` applies migrations.
+    private async Task<string> FreshDatabaseAsync() => await fixture.Server.CreateDatabaseAsync(fixture.TemplateName);
 
     [Fact]
     public async Task Invoke_prints_only_the_handler_response_on_stdout()
@@ -114,7 +115,7 @@ public sealed class CliTests(SyncServerFixture fixture)
     [Fact]
     public async Task Migrate_twice_reports_the_second_run_as_up_to_date()
     {
-        var connection = await FreshDatabaseAsync();
+        var connection = await fixture.Server.CreateDatabaseAsync();
 
         var first = await RunAsync(connection, "", "migrate");
         var second = await RunAsync(connection, "", "migrate");
