@@ -13,7 +13,9 @@ namespace CloudShelf.Sync.Postgres;
 public sealed record Migration
 {
     /// <summary>The header line that makes a migration a contract step.</summary>
-    public const string CompatibilityMarker = "-- compatible-with-builds-from:";
+    public const string CompatibilityMarker = "-- " + MarkerKey;
+
+    private const string MarkerKey = "compatible-with-builds-from:";
 
     /// <summary>Reads a migration's script, its marker included.</summary>
     /// <param name="version">The number that orders migrations.</param>
@@ -57,9 +59,10 @@ public sealed record Migration
             var line = raw.Trim();
             if (line.Length == 0) continue;
             if (!line.StartsWith("--", StringComparison.Ordinal)) break;
-            if (!line.StartsWith(CompatibilityMarker, StringComparison.OrdinalIgnoreCase)) continue;
+            var comment = line[2..].TrimStart();
+            if (!comment.StartsWith(MarkerKey, StringComparison.OrdinalIgnoreCase)) continue;
 
-            var value = line[CompatibilityMarker.Length..].Trim();
+            var value = comment[MarkerKey.Length..].Trim();
             if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var from) || from < 1 || from > version)
                 throw new InvalidOperationException(
                     $"Migration {name}: '{line}' must name the version of the oldest build that tolerates it, a number from 1 to {version}.");
