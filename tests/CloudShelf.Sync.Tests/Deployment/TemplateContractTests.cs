@@ -288,6 +288,64 @@ public sealed class TemplateContractTests
         });
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Backfill state machine
+    // ---------------------------------------------------------------------------------------------
+
+    private static string JsonName(string property) =>
+        typeof(BackfillSegmentRequest).GetProperty(property)!.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()!.Name;
+
+    [Fact]
+    public void Every_backfill_segment_gets_a_read_rate_from_the_execution_input_or_the_template_parameter()
+    {
+        var machine = SamTemplate.Properties(_template.Resource("BackfillStateMachine"));
+        var substitutions = Yaml.Map(machine, "DefinitionSubstitutions");
+        Assert.Equal("BackfillSegmentReadUnitsPerSecond", Yaml.RefTarget(Yaml.Find(substitutions, "SegmentReadUnitsPerSecond")!));
+        Assert.True(_template.IntegerRange(Yaml.Find(substitutions, "SegmentReadUnitsPerSecond")!) is { Min: >= 1 },
+            "BackfillSegmentReadUnitsPerSecond allows a rate below 1 RCU/s.");
+
+        var states = Yaml.Map(Yaml.Map(machine, "Definition"), "States");
+        var rate = JsonName(nameof(BackfillSegmentRequest.ReadUnitsPerSecond));
+        // Both ways into the map leave the rate at $.rate: the input's when it has one, else the parameter's.
+        var choice = Yaml.Map(states, Yaml.Text(Yaml.Required(Yaml.Map(machine, "Definition"), "StartAt")));
+        Assert.Equal("Choice", Yaml.Text(Yaml.Required(choice, "Type")));
+        Assert.Equal("$." + rate, Yaml.Text(Yaml.Required((YamlMappingNode)Yaml.Items(Yaml.Required(choice, "Choices")).Single(), "Variable")));
+        var input = Yaml.Map(states, "InputReadRate");
+        var fallback = Yaml.Map(states, "DefaultReadRate");
+        Assert.Equal("$." + rate, Yaml.Text(Yaml.Required(Yaml.Map(input, "Parameters"), rate + ".$")));
+        Assert.Equal("States.StringToJson('${SegmentReadUnitsPerSecond}')", Yaml.Text(Yaml.Required(Yaml.Map(fallback, "Parameters"), rate + ".$")));
+        Assert.All(new[] { input, fallback }, pass =>
+        {
+            Assert.Equal("$.rate", Yaml.Text(Yaml.Required(pass, "ResultPath")));
+            Assert.Equal("Segments", Yaml.Text(Yaml.Required(pass, "Next")));
+        });
+
+        // Each segment's payload is a BackfillSegmentRequest with the rate.
+        var selector = Yaml.Map(Yaml.Map(states, "Segments"), "ItemSelector");
+        Assert.Equal(
+            new[] { nameof(BackfillSegmentRequest.Table), nameof(BackfillSegmentRequest.Segment), nameof(BackfillSegmentRequest.TotalSegments), nameof(BackfillSegmentRequest.ReadUnitsPerSecond) }
+                .Select(p => JsonName(p) + ".$").Order(StringComparer.Ordinal),
+            selector.Children.Keys.Select(Yaml.Text).Order(StringComparer.Ordinal));
+        Assert.Equal("$.rate." + rate, Yaml.Text(Yaml.Required(selector, rate + ".$")));
+    }
+
+    [Fact]
+    public void The_sample_state_machine_input_sets_a_read_rate_and_segments_the_backfill_function_accepts()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "events", "backfill", "state-machine-input.json");
+        using var input = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+
+        Assert.True(input.RootElement.GetProperty(JsonName(nameof(BackfillSegmentRequest.ReadUnitsPerSecond))).GetDouble() > 0);
+        var segments = input.RootElement.GetProperty("segments").EnumerateArray().ToList();
+        Assert.NotEmpty(segments);
+        Assert.All(segments, segment =>
+        {
+            var request = System.Text.Json.JsonSerializer.Deserialize(segment.GetRawText(), BackfillJsonContext.Default.BackfillSegmentRequest)!;
+            Assert.InRange(request.Segment, 0, request.TotalSegments - 1);
+            Assert.False(string.IsNullOrEmpty(request.Table));
+        });
+    }
+
     [Fact]
     public void The_scheduled_functions_run_on_schedules()
     {
