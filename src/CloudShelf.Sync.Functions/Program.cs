@@ -51,6 +51,6 @@ catch (Exception e)
 await using (services)
 {
     var margin = LambdaRuntime.DefaultDeadlineMargin;
-    await new LambdaRuntime(api, context, log, metrics, TimeProvider.System, margin).RunAsync(handler, CancellationToken.None);
+    await new LambdaRuntime(api, context, log, metrics, TimeProvider.System, margin, ProcessInvocationEnvironment.Instance).RunAsync(handler, CancellationToken.None);
 }
 return 0;

@@ -79,6 +79,26 @@ public sealed partial class BootstrapTests(SyncServerFixture fixture)
     }
 
     [Fact]
+    public async Task The_published_bootstrap_stores_an_item_dated_year_1_as_that_date_not_as_minus_infinity()
+    {
+        // Without Npgsql.DisableDateTimeInfinityConversions, DateTime.MinValue is written as -infinity.
+        var path = await PublishedBootstrap.PathAsync();
+        var connection = await fixture.Server.CreateDatabaseAsync(fixture.TemplateName);
+        var book = Items.Book("book-1");
+        book["createdAt"] = Items.S("0001-01-01T00:00:00.000Z");
+        var batch = JsonSerializer.SerializeToUtf8Bytes(StreamEvents.Event(StreamEvents.Insert(StreamEvents.Books, "10", book)), StreamJsonContext.Default.DynamoDBEvent);
+        await using var api = FakeRuntimeApi.Start();
+        await using var bootstrap = BootstrapProcess.Start(path, LambdaEnvironment(api, "stream-sync", connection));
+
+        var outcome = await api.InvokeAsync(batch);
+
+        Assert.Equal(("response", "{\"batchItemFailures\":[]}"), (outcome.Kind, outcome.Body));
+        await using var services = SyncDatabase.CreateServices(connection, TextWriter.Null);
+        await using var command = services.DataSource.CreateCommand("SELECT isfinite(created_at) FROM cloudshelf.books");
+        Assert.Equal(true, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task An_unknown_handler_is_reported_as_an_init_error()
     {
         var path = await PublishedBootstrap.PathAsync();
