@@ -12,7 +12,7 @@ internal static class CliApplication
         usage: cloudshelf-sync <command> [options]
 
         commands:
-          migrate                                  apply the PostgreSQL schema migrations
+          migrate                                  apply the PostgreSQL schema migrations (once per deploy, before sam deploy)
           invoke <function> --event <file|->       run a function's handler in-process; its JSON response on stdout
           quarantine list [--table T] [--all] [--limit N] [--json]
                                                    list quarantined records (open ones unless --all)
@@ -22,6 +22,7 @@ internal static class CliApplication
                                                    load the items that predate the streams (resumes from checkpoints)
 
         functions: stream-sync, backfill (events/backfill/segment.json); drift-detector and sync-lag are not available yet
+        the other commands check that the schema suits this build; only migrate changes it
         environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
                      CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL
         exit status: 0 success, 1 the command found a problem, 2 it could not run
@@ -56,6 +57,12 @@ internal static class CliApplication
         catch (ConfigurationException e)
         {
             console.Error.WriteLine($"error: setting {e.Message}");
+            return ExitCodes.CannotRun;
+        }
+        catch (Postgres.SchemaMismatchException e)
+        {
+            // Names both schema versions; in CI this stops the deploy before `sam deploy`.
+            console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.CannotRun;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
