@@ -11,7 +11,7 @@ namespace CloudShelf.Sync.Tests.Deployment;
 
 /// <summary>
 /// Keeps template.yaml, samconfig.toml and the Makefile in step with the code they deploy
-/// (DESIGN.md sections 3, 7 and 8): what the bootstrap hosts, what it reads from its environment,
+/// (docs/architecture.md): what the bootstrap hosts, what it reads from its environment,
 /// what it emits, and the guarantees the stream event source and IAM must give.
 /// </summary>
 public sealed class TemplateContractTests
@@ -101,7 +101,7 @@ public sealed class TemplateContractTests
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Environment (DESIGN.md section 8)
+    // Environment
     // ---------------------------------------------------------------------------------------------
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class TemplateContractTests
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Metrics, alarms, dashboard (DESIGN.md section 7)
+    // Metrics, alarms, dashboard (docs/architecture.md, section 7)
     // ---------------------------------------------------------------------------------------------
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class TemplateContractTests
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Stream event source (DESIGN.md section 4, STYLE.md "SAM projects")
+    // Stream event source (docs/architecture.md, sections 2 and 6)
     // ---------------------------------------------------------------------------------------------
 
     [Fact]
