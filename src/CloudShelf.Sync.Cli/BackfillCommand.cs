@@ -39,7 +39,7 @@ internal static class BackfillCommand
         var started = cli.Time.GetTimestamp();
         await using var services = await cli.StartAsync("backfill", cancellationToken);
         var tables = SelectTables(services.Mapping, args.Tables);
-        await services.Migrator.MigrateAsync(cancellationToken);
+        await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var runner = new BackfillRunner(services.Backfiller, services.DynamoDb);
         var estimate = await runner.EstimateItemsAsync(tables, cancellationToken);
 

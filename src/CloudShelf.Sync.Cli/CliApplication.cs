@@ -71,6 +71,12 @@ internal static class CliApplication
             WriteError(cli, $"setting {e.Message}");
             return ExitCodes.CannotRun;
         }
+        catch (Postgres.SchemaMismatchException e)
+        {
+            // Names both schema versions; in CI this stops the deploy before `sam deploy`.
+            WriteError(cli, e.Message);
+            return ExitCodes.CannotRun;
+        }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             // Npgsql's messages name host and port, never the password.

@@ -32,9 +32,9 @@ internal static class InvokeCommand
         var eventJson = await ReadEventAsync(source, cli.Console, cancellationToken);
 
         // The same start-up as bootstrap: the settings are checked for every function, the
-        // database is migrated for those that use it.
+        // schema is checked for those that use it (only `migrate` applies migrations).
         await using var services = await cli.StartAsync(function, cancellationToken);
-        if (FunctionCatalog.NeedsServices(function)) await services.Migrator.MigrateAsync(cancellationToken);
+        if (FunctionCatalog.NeedsServices(function)) await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var handler = FunctionCatalog.Create(function, services);
         var context = new InvocationContext(Guid.NewGuid().ToString(), DateTimeOffset.MaxValue, null, null);
         try

@@ -7,7 +7,7 @@ internal static class MigrateCommand
 {
     public static Command Create(CliContext cli)
     {
-        var command = new Command("migrate", "Apply the PostgreSQL schema migrations that are missing");
+        var command = new Command("migrate", "Apply the PostgreSQL schema migrations that are missing (once per deploy, before sam deploy)");
         command.SetAction((_, cancellationToken) => RunAsync(cli, cancellationToken));
         return command;
     }

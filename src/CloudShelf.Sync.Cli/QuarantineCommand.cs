@@ -71,7 +71,7 @@ internal static class QuarantineCommand
     private static async Task<int> ListAsync(CliContext cli, string? table, bool all, int limit, bool json, CancellationToken cancellationToken)
     {
         await using var services = await cli.StartAsync("quarantine", cancellationToken);
-        await services.Migrator.MigrateAsync(cancellationToken);
+        await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var records = await services.Quarantine.ListAsync(table, all, limit, cancellationToken);
         if (json) WriteJson(cli.Console.Out, records);
         else QuarantineTable.Write(cli, records);
@@ -81,7 +81,7 @@ internal static class QuarantineCommand
     private static async Task<int> ReplayAsync(CliContext cli, IReadOnlyList<long> ids, bool all, bool json, CancellationToken cancellationToken)
     {
         await using var services = await cli.StartAsync("quarantine", cancellationToken);
-        await services.Migrator.MigrateAsync(cancellationToken);
+        await services.Migrator.EnsureCompatibleAsync(cancellationToken);
         var result = await services.Replayer.ReplayAsync(all ? null : ids, cancellationToken);
         services.Metrics.Flush();
 

@@ -2,8 +2,9 @@ using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Functions.Runtime;
 using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Observability;
+using CloudShelf.Sync.Postgres;
 
-// Start-up (once per execution environment): settings, clients, the data source, migrations.
+// Start-up (once per execution environment): settings, clients, the data source, the schema check.
 // Anything that fails here is an init error: Lambda reports it and retires the environment.
 var environment = ProcessEnvironment.Instance;
 var runtimeApi = environment.Get("AWS_LAMBDA_RUNTIME_API");
@@ -31,7 +32,12 @@ try
     if (FunctionCatalog.NeedsServices(handlerName ?? ""))
     {
         services = await SyncServices.CreateAsync(SyncSettings.Load(environment), log, metrics, TimeProvider.System);
-        await services.Migrator.MigrateAsync();
+        // Migrations are applied by the deploy (cloudshelf-sync migrate), never here: the functions
+        // need no DDL rights, and a rolled-back build keeps running on a newer, compatible schema.
+        var schema = await services.Migrator.EnsureCompatibleAsync();
+        if (schema.Status == SchemaStatus.NewerCompatible)
+            log.Info("Schema is newer than this build and compatible with it",
+                new LogField("schema_version", schema.DatabaseVersion), new LogField("build_schema_version", schema.BuildVersion));
     }
     handler = FunctionCatalog.Create(handlerName, services);
 }
@@ -45,6 +51,6 @@ catch (Exception e)
 await using (services)
 {
     var margin = LambdaRuntime.DefaultDeadlineMargin;
-    await new LambdaRuntime(api, context, log, metrics, TimeProvider.System, margin).RunAsync(handler, CancellationToken.None);
+    await new LambdaRuntime(api, context, log, metrics, TimeProvider.System, margin, ProcessInvocationEnvironment.Instance).RunAsync(handler, CancellationToken.None);
 }
 return 0;

@@ -9,7 +9,15 @@ namespace CloudShelf.Sync.Functions.Runtime;
 /// never stops the loop; only the Runtime API itself failing does (Lambda then replaces the
 /// execution environment).
 /// </summary>
-public sealed class LambdaRuntime(IRuntimeApi api, LogContext logContext, ILog log, IMetrics metrics, TimeProvider time, TimeSpan deadlineMargin)
+/// <param name="api">The Runtime API.</param>
+/// <param name="logContext">The log context, given each invocation's request and trace ids.</param>
+/// <param name="log">The log.</param>
+/// <param name="metrics">The metrics, flushed after each invocation.</param>
+/// <param name="time">The clock of the deadline.</param>
+/// <param name="deadlineMargin">How long before the deadline the handler's token fires.</param>
+/// <param name="environment">Where each invocation's trace id is published (<c>_X_AMZN_TRACE_ID</c>).</param>
+public sealed class LambdaRuntime(
+    IRuntimeApi api, LogContext logContext, ILog log, IMetrics metrics, TimeProvider time, TimeSpan deadlineMargin, IInvocationEnvironment environment)
 {
     /// <summary>How long before the deadline a handler is asked to stop by default: enough to roll back and answer.</summary>
     public static readonly TimeSpan DefaultDeadlineMargin = TimeSpan.FromMilliseconds(1500);
@@ -31,6 +39,7 @@ public sealed class LambdaRuntime(IRuntimeApi api, LogContext logContext, ILog l
         ArgumentNullException.ThrowIfNull(context);
         logContext.RequestId = context.RequestId;
         logContext.TraceId = context.TraceId;
+        environment.SetTraceId(context.TraceId);
         // Lambda's longest timeout is 15 minutes; an emulator that sends no deadline gets a day.
         var budget = context.Deadline == DateTimeOffset.MaxValue
             ? TimeSpan.FromDays(1)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CloudShelf.Sync.Hosting;
+using CloudShelf.Sync.Observability;
 
 namespace CloudShelf.Sync.Functions.Runtime;
 
@@ -92,13 +93,17 @@ public sealed class ErrorResponse
     [JsonPropertyName("stackTrace")]
     public IReadOnlyList<string> StackTrace { get; init; } = [];
 
-    /// <summary>The body for an exception.</summary>
+    /// <summary>
+    /// The body for an exception, redacted as the logs are: Lambda copies it into the function's log
+    /// and hands it to callers (Step Functions, the invoking CLI), so it must not carry what the
+    /// logs may not (e-mail addresses, passwords, values quoted by PostgreSQL).
+    /// </summary>
     public static ErrorResponse From(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
         return new ErrorResponse
         {
-            ErrorMessage = error.Message,
+            ErrorMessage = ExceptionText.Message(error),
             ErrorType = TypeName(error),
             StackTrace = error.StackTrace?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };

@@ -237,30 +237,3 @@ public sealed class Backfiller(
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
-
-/// <summary>
-/// Keeps the read capacity a backfill consumes under a rate, so that it does not starve Phase 1's
-/// own reads: after each page, waits until the capacity consumed so far fits the rate.
-/// </summary>
-internal sealed class CapacityThrottle(TimeProvider time)
-{
-    private readonly Lock _gate = new();
-    private readonly long _started = time.GetTimestamp();
-    private double _consumed;
-
-    public Task WaitAsync(double units, double unitsPerSecond, CancellationToken cancellationToken)
-    {
-        var wait = Consume(units, unitsPerSecond);
-        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
-    }
-
-    /// <summary>Adds what a page consumed; returns how long to wait before the next page.</summary>
-    public TimeSpan Consume(double units, double unitsPerSecond)
-    {
-        lock (_gate)
-        {
-            _consumed += units;
-            return TimeSpan.FromSeconds(_consumed / unitsPerSecond) - time.GetElapsedTime(_started);
-        }
-    }
-}

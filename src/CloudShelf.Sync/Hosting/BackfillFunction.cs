@@ -26,7 +26,7 @@ public sealed class BackfillSegmentRequest
     [JsonPropertyName("pageSize")]
     public int? PageSize { get; set; }
 
-    /// <summary>Read capacity units per second for this segment.</summary>
+    /// <summary>Read capacity units per second for this segment (a token bucket with one second's worth of credit); null for no limit.</summary>
     [JsonPropertyName("readUnitsPerSecond")]
     public double? ReadUnitsPerSecond { get; set; }
 
@@ -58,6 +58,8 @@ internal sealed class BackfillFunction(SyncServices services) : IFunctionHandler
         if (request.TotalSegments < 1 || request.Segment < 0 || request.Segment >= request.TotalSegments)
             throw new ArgumentException($"Segment {request.Segment} of {request.TotalSegments} does not exist.");
 
+        if (request.ReadUnitsPerSecond is { } rate && !(rate > 0 && double.IsFinite(rate)))
+            throw new ArgumentException($"readUnitsPerSecond must be a positive number of read capacity units per second, got {rate}.");
         var options = new BackfillOptions(request.PageSize ?? 500, request.ReadUnitsPerSecond);
         // The budget ends with the invocation's deadline token: the page in flight finishes or is
         // rolled back, the checkpoint says where the next invocation starts.

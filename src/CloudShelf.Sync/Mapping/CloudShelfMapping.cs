@@ -11,7 +11,7 @@ public sealed record SourceTableNames(string Books, string Users, string Orders)
 }
 
 /// <summary>
-/// The CloudShelf mapping of <c>cloudshelf-model.md</c>. Adding a table or a column is a change here
+/// The CloudShelf mapping of the Phase 2 tables (docs/architecture.md, section 5). Adding a table or a column is a change here
 /// (and a schema migration), not in the sync code.
 /// </summary>
 public static class CloudShelfMapping

@@ -15,7 +15,8 @@ namespace CloudShelf.Sync.Observability;
 /// Field values keep their JSON type: strings, booleans, integers and floating-point numbers (NaN and infinities as
 /// strings), dates as ISO-8601 strings, <see cref="IEnumerable{T}"/> of strings as arrays; anything else is written
 /// as its invariant-culture string. A field named like a reserved key is written as <c>field_</c> + its name.
-/// E-mail addresses and <c>Password=</c> settings are masked in every string, and fields whose name mentions a
+/// E-mail addresses and passwords are masked in every string, PostgreSQL data errors are given without
+/// the values they quote (<see cref="ExceptionText"/>), and fields whose name mentions a
 /// password, secret, token or connection are written as <c>"***"</c>.
 /// </remarks>
 public sealed class JsonLogger : ILog
@@ -102,12 +103,12 @@ public sealed class JsonLogger : ILog
             if (exception is not null)
             {
                 var type = exception.GetType().FullName ?? exception.GetType().Name;
-                json.WriteString("exception", Redaction.Mask(type + ": " + exception.Message));
+                json.WriteString("exception", type + ": " + ExceptionText.Message(exception));
                 json.WriteString("exception_type", type);
                 if (exception.StackTrace is not null || exception.InnerException is not null)
                 {
-                    // ToString carries inner exceptions too, which is where Npgsql puts the server's reason.
-                    json.WriteString("exception_stack", Redaction.Mask(exception.ToString()));
+                    // Inner exceptions too, which is where Npgsql puts the server's reason.
+                    json.WriteString("exception_stack", ExceptionText.Render(exception));
                 }
             }
 

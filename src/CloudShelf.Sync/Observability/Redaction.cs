@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace CloudShelf.Sync.Observability;
 
-/// <summary>Keeps secrets and full e-mail addresses out of logs (DESIGN.md section 7).</summary>
+/// <summary>Keeps secrets and full e-mail addresses out of logs and of the errors posted to the Runtime API.</summary>
 internal static partial class Redaction
 {
     internal const string Masked = "***";
@@ -25,6 +25,13 @@ internal static partial class Redaction
         if (text.Contains('@', StringComparison.Ordinal))
         {
             text = EmailAddress().Replace(text, "${first}" + Masked + "@${domain}");
+
+            // URL credentials (postgres://user:secret@host): after the e-mail pattern, which leaves
+            // the secret's first character, so that nothing of it remains.
+            if (text.Contains("://", StringComparison.Ordinal))
+            {
+                text = UrlCredentials().Replace(text, "${scheme}${user}:" + Masked + "@");
+            }
         }
 
         return text;
@@ -33,6 +40,9 @@ internal static partial class Redaction
     // Npgsql connection strings carry "Password=...;"; the value runs to the next ';' or the end.
     [GeneratedRegex(@"(?<key>password\s*=\s*)[^;]*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordSetting();
+
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?<user>[^\s/:@]*):[^\s/@]*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlCredentials();
 
     // The local part is bounded at its RFC 5321 maximum of 64 so a long run before an '@' cannot go quadratic.
     [GeneratedRegex(@"(?<first>[^\s@""<>(),;:])[^\s@""<>(),;:]{0,63}@(?<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)", RegexOptions.CultureInvariant)]

@@ -31,7 +31,7 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var values = ReadValues(reader, table.Columns, 1);
+                var values = ReadValues(reader, table.Table, table.Columns, 1);
                 rows[reader.GetString(0)] = (values, reader.GetString(table.Columns.Count + 1));
             }
         }
@@ -51,7 +51,7 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
             {
                 var parent = reader.GetString(0);
                 if (!children[c].TryGetValue(parent, out var lines)) children[c][parent] = lines = [];
-                lines.Add(new ChildRow(reader.GetInt32(1), ReadValues(reader, child.Columns, 2)));
+                lines.Add(new ChildRow(reader.GetInt32(1), ReadValues(reader, child.Table, child.Columns, 2)));
             }
         }
 
@@ -77,22 +77,33 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
         return select.ToString();
     }
 
-    private static object?[] ReadValues(NpgsqlDataReader reader, IReadOnlyList<ColumnMapping> columns, int offset)
+    // The key is column 0 of both the row and the child-line queries.
+    private static object?[] ReadValues(NpgsqlDataReader reader, string tableName, IReadOnlyList<ColumnMapping> columns, int offset)
     {
         var values = new object?[columns.Count];
         for (var i = 0; i < columns.Count; i++)
         {
             var ordinal = offset + i;
             if (reader.IsDBNull(ordinal)) continue;
-            values[i] = columns[i].Type switch
+            try
             {
-                ColumnType.Integer => reader.GetInt32(ordinal),
-                ColumnType.Boolean => reader.GetBoolean(ordinal),
-                ColumnType.Date => reader.GetFieldValue<DateOnly>(ordinal),
-                ColumnType.Timestamp => reader.GetFieldValue<DateTime>(ordinal),
-                ColumnType.TextArray => reader.GetFieldValue<string[]>(ordinal),
-                _ => reader.GetString(ordinal),
-            };
+                values[i] = columns[i].Type switch
+                {
+                    ColumnType.Integer => reader.GetInt32(ordinal),
+                    ColumnType.Boolean => reader.GetBoolean(ordinal),
+                    ColumnType.Date => reader.GetFieldValue<DateOnly>(ordinal),
+                    ColumnType.Timestamp => reader.GetFieldValue<DateTime>(ordinal),
+                    ColumnType.TextArray => reader.GetFieldValue<string[]>(ordinal),
+                    _ => reader.GetString(ordinal),
+                };
+            }
+            catch (InvalidCastException e) when (columns[i].Type is ColumnType.Date or ColumnType.Timestamp)
+            {
+                // Npgsql.DisableDateTimeInfinityConversions: an infinite date is refused instead of
+                // becoming DateTime.MinValue/MaxValue, which would pass for a real date.
+                throw new InvalidDataException(
+                    $"{tableName}.{columns[i].Column} of '{reader.GetString(0)}' holds a date outside .NET's range (infinity?); no DynamoDB value maps to it.", e);
+            }
         }
         return values;
     }

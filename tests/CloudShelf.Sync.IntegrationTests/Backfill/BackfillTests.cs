@@ -217,7 +217,7 @@ public sealed class BackfillTests(SyncServerFixture fixture, BackfillSeed seed) 
     [Fact]
     public async Task The_CLI_invokes_the_backfill_function_with_the_sample_segment()
     {
-        var connection = await fixture.Server.CreateDatabaseAsync();
+        var connection = await fixture.Server.CreateDatabaseAsync(fixture.TemplateName);
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var input = new MemoryStream();

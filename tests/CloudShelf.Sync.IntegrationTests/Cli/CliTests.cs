@@ -3,6 +3,7 @@ using System.Text.Json;
 using CloudShelf.Sync.Cli;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
+using CloudShelf.Sync.Postgres;
 
 namespace CloudShelf.Sync.IntegrationTests.Cli;
 
@@ -29,7 +30,8 @@ public sealed class CliTests(SyncServerFixture fixture)
 
     private static string EventFile(string name) => Path.Combine(AppContext.BaseDirectory, "events", name);
 
-    private async Task<string> FreshDatabaseAsync() => await fixture.Server.CreateDatabaseAsync();
+    // Migrated, as a deployed stage is: only `migrate` applies migrations.
+    private async Task<string> FreshDatabaseAsync() => await fixture.Server.CreateDatabaseAsync(fixture.TemplateName);
 
     [Fact]
     public async Task Invoke_prints_only_the_handler_response_on_stdout()
@@ -117,7 +119,7 @@ public sealed class CliTests(SyncServerFixture fixture)
     [Fact]
     public async Task Migrate_twice_reports_the_second_run_as_up_to_date()
     {
-        var connection = await FreshDatabaseAsync();
+        var connection = await fixture.Server.CreateDatabaseAsync();
 
         var first = await RunAsync(connection, "", "migrate");
         var second = await RunAsync(connection, "", "migrate");
@@ -125,6 +127,35 @@ public sealed class CliTests(SyncServerFixture fixture)
         Assert.Equal((0, 0), (first.ExitCode, second.ExitCode));
         Assert.Contains("applied 0001_initial_schema.sql", first.Out, StringComparison.Ordinal);
         Assert.Contains("schema is up to date", second.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_refuses_a_schema_past_a_newer_builds_contract_migration_with_exit_2_naming_both_versions()
+    {
+        var connection = await FreshDatabaseAsync();
+        var build = SchemaMigrator.Embedded[^1].Version;
+        var contract = new Migration(build + 1, $"{build + 1:0000}_contract.sql",
+            $"{Migration.CompatibilityMarker} {build + 1}\nALTER TABLE cloudshelf.books DROP COLUMN description;\n");
+        await using (var services = SyncDatabase.CreateServices(connection, TextWriter.Null))
+            await new SchemaMigrator(services.DataSource, [.. SchemaMigrator.Embedded, contract]).MigrateAsync();
+
+        var run = await RunAsync(connection, "", "migrate");
+
+        Assert.Equal((2, ""), (run.ExitCode, run.Out));
+        Assert.Contains($"schema is at version {build + 1}, this build is at version {build}", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_refuses_a_database_that_was_never_migrated_and_migrates_nothing()
+    {
+        var connection = await fixture.Server.CreateDatabaseAsync();
+
+        var run = await RunAsync(connection, "", "invoke", "stream-sync", "--event", EventFile("books-insert.json"));
+
+        Assert.Equal((2, ""), (run.ExitCode, run.Out));
+        Assert.Contains("schema is too old", run.Error, StringComparison.Ordinal);
+        await using var services = SyncDatabase.CreateServices(connection, TextWriter.Null);
+        Assert.Equal(SchemaStatus.TooOld, (await services.Migrator.CheckAsync()).Status);
     }
 
     [Fact]

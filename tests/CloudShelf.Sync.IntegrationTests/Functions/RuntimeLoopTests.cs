@@ -21,20 +21,29 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
             handle(payload, context, cancellationToken);
     }
 
+    /// <summary>Records the trace id each invocation publishes, instead of setting the test process's environment.</summary>
+    private sealed class RecordingInvocationEnvironment : IInvocationEnvironment
+    {
+        public string? TraceId { get; private set; } = "unset";
+
+        public void SetTraceId(string? traceId) => TraceId = traceId;
+    }
+
     private sealed class Loop : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly RuntimeApiClient _client;
         private readonly Task _running;
 
-        public Loop(FakeRuntimeApi api, IFunctionHandler handler, StringWriter output, TimeSpan? margin = null)
+        public Loop(FakeRuntimeApi api, IFunctionHandler handler, StringWriter output, TimeSpan? margin = null, IInvocationEnvironment? environment = null)
         {
             _client = new RuntimeApiClient(api.HostAndPort);
             var context = new LogContext { FunctionName = "cloudshelf-sync-test" };
             var writer = TextWriter.Synchronized(output);
             Log = new JsonLogger(writer, context, TimeProvider.System);
             var runtime = new LambdaRuntime(_client, context, Log,
-                new EmfMetrics(writer, "cloudshelf-sync", TimeProvider.System), TimeProvider.System, margin ?? LambdaRuntime.DefaultDeadlineMargin);
+                new EmfMetrics(writer, "cloudshelf-sync", TimeProvider.System), TimeProvider.System, margin ?? LambdaRuntime.DefaultDeadlineMargin,
+                environment ?? new RecordingInvocationEnvironment());
             _running = Task.Run(() => runtime.RunAsync(handler, _stop.Token));
         }
 
@@ -132,6 +141,56 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
         Assert.Equal(lines[0].GetProperty("request").GetString(), lines[0].GetProperty("function_request_id").GetString());
         Assert.Equal((true, false), (lines[0].GetProperty("cold_start").GetBoolean(), lines[1].GetProperty("cold_start").GetBoolean()));
         Assert.Equal("Root=1-abc", lines[1].GetProperty("xray_trace_id").GetString());
+    }
+
+    [Fact]
+    public async Task Each_invocation_publishes_its_trace_id_for_the_AWS_SDK_and_one_without_clears_it()
+    {
+        await using var api = FakeRuntimeApi.Start();
+        using var output = new StringWriter();
+        var environment = new RecordingInvocationEnvironment();
+        var seen = new List<string?>();
+        await using (new Loop(api, new DelegateHandler((_, _, _) =>
+        {
+            seen.Add(environment.TraceId);
+            return Task.FromResult("{}"u8.ToArray());
+        }), output, environment: environment))
+        {
+            await api.InvokeAsync("{}"u8.ToArray(), traceId: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+            await api.InvokeAsync("{}"u8.ToArray());
+            await api.InvokeAsync("{}"u8.ToArray(), traceId: "Root=1-abc");
+        }
+
+        Assert.Equal(["Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", null, "Root=1-abc"], seen);
+    }
+
+    [Fact]
+    public async Task The_errors_posted_to_the_Runtime_API_are_redacted_like_the_logs()
+    {
+        await using var api = FakeRuntimeApi.Start();
+        using var output = new StringWriter();
+        const string secrets = "cannot open Host=db;Username=sync;Password=hunter2 for ann.smith@example.com";
+        var refused = new Npgsql.PostgresException("invalid input syntax for type integer: \"4111-1111\"", "ERROR", "ERROR", "22P02", columnName: "stock");
+        var calls = 0;
+        await using (new Loop(api, new DelegateHandler((_, _, _) =>
+            Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException(secrets) : throw refused), output))
+        {
+            var first = await api.InvokeAsync("{}"u8.ToArray());
+            var second = await api.InvokeAsync("{}"u8.ToArray());
+
+            Assert.Equal(("error", "error"), (first.Kind, second.Kind));
+            Assert.DoesNotContain("hunter2", first.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("ann.smith", first.Body, StringComparison.Ordinal);
+            Assert.Contains("Password=***", first.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("4111", second.Body, StringComparison.Ordinal);
+            Assert.Contains("22P02: data exception (column stock", second.Body, StringComparison.Ordinal);
+        }
+
+        using var client = new RuntimeApiClient(api.HostAndPort);
+        await client.ReportInitErrorAsync(new InvalidOperationException(secrets), CancellationToken.None);
+        var init = await api.InitError.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("hunter2", init.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("ann.smith", init.Body, StringComparison.Ordinal);
     }
 
     [Fact]

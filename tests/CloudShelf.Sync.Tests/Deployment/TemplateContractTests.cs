@@ -11,7 +11,7 @@ namespace CloudShelf.Sync.Tests.Deployment;
 
 /// <summary>
 /// Keeps template.yaml, samconfig.toml and the Makefile in step with the code they deploy
-/// (DESIGN.md sections 3, 7 and 8): what the bootstrap hosts, what it reads from its environment,
+/// (docs/architecture.md): what the bootstrap hosts, what it reads from its environment,
 /// what it emits, and the guarantees the stream event source and IAM must give.
 /// </summary>
 public sealed class TemplateContractTests
@@ -101,7 +101,7 @@ public sealed class TemplateContractTests
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Environment (DESIGN.md section 8)
+    // Environment
     // ---------------------------------------------------------------------------------------------
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class TemplateContractTests
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Metrics, alarms, dashboard (DESIGN.md section 7)
+    // Metrics, alarms, dashboard (docs/architecture.md, section 7)
     // ---------------------------------------------------------------------------------------------
 
     [Fact]
@@ -249,11 +249,11 @@ public sealed class TemplateContractTests
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Stream event source (DESIGN.md section 4, STYLE.md "SAM projects")
+    // Stream event source (docs/architecture.md, sections 2 and 6)
     // ---------------------------------------------------------------------------------------------
 
     [Fact]
-    public void Stream_sync_reads_the_three_streams_with_partial_failures_bisection_and_bounded_retries()
+    public void Stream_sync_reads_the_three_streams_with_partial_failures_bisection_and_retries_bounded_by_record_age()
     {
         var streamSync = Functions.Single(f => Handler(f.Resource) == "stream-sync");
         var events = Yaml.Map(SamTemplate.Properties(streamSync.Resource), "Events").Children.Values.Cast<YamlMappingNode>()
@@ -269,11 +269,12 @@ public sealed class TemplateContractTests
             Assert.Contains("ReportBatchItemFailures", Yaml.Items(Yaml.Find(e, "FunctionResponseTypes")!).Select(Yaml.Text));
             Assert.Equal("true", Yaml.Text(Yaml.Find(e, "BisectBatchOnFunctionError")!));
 
-            // -1 (the default for streams) retries until the record expires and blocks the shard meanwhile.
-            var retries = _template.IntegerRange(Yaml.Find(e, "MaximumRetryAttempts") ?? throw new Xunit.Sdk.XunitException("No MaximumRetryAttempts."));
-            Assert.True(retries is { Min: >= 0, Max: <= 10000 }, $"MaximumRetryAttempts is not bounded to 0..10000: {retries}.");
+            // Bounded by age, not by count: an outage fails every try at once, so a count runs out in
+            // minutes and Lambda skips the records to the on-failure queue, which keeps only positions.
+            Assert.Equal("-1", Yaml.Text(Yaml.Find(e, "MaximumRetryAttempts") ?? throw new Xunit.Sdk.XunitException("No MaximumRetryAttempts.")));
             var age = _template.IntegerRange(Yaml.Find(e, "MaximumRecordAgeInSeconds") ?? throw new Xunit.Sdk.XunitException("No MaximumRecordAgeInSeconds."));
-            Assert.True(age is { Min: >= 60, Max: <= 604800 }, $"MaximumRecordAgeInSeconds is not bounded to 60..604800: {age}.");
+            // Well inside the streams' 24-hour retention: a record given up is still there to be read again.
+            Assert.True(age is { Min: >= 3600, Max: <= 43200 }, $"MaximumRecordAgeInSeconds is not bounded to 1..12 hours: {age}.");
 
             var onFailure = Yaml.Map(Yaml.Map(e, "DestinationConfig"), "OnFailure");
             var destination = Yaml.GetAttTarget(Yaml.Find(onFailure, "Destination")!);
@@ -284,6 +285,64 @@ public sealed class TemplateContractTests
             Assert.Equal("1209600", Yaml.Text(Yaml.Find(queueProperties, "MessageRetentionPeriod")!));
             Assert.True(Yaml.Find(queueProperties, "SqsManagedSseEnabled") is YamlScalarNode { Value: "true" }
                         || Yaml.Find(queueProperties, "KmsMasterKeyId") is not null, "The failed-records queue is not encrypted.");
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Backfill state machine
+    // ---------------------------------------------------------------------------------------------
+
+    private static string JsonName(string property) =>
+        typeof(BackfillSegmentRequest).GetProperty(property)!.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()!.Name;
+
+    [Fact]
+    public void Every_backfill_segment_gets_a_read_rate_from_the_execution_input_or_the_template_parameter()
+    {
+        var machine = SamTemplate.Properties(_template.Resource("BackfillStateMachine"));
+        var substitutions = Yaml.Map(machine, "DefinitionSubstitutions");
+        Assert.Equal("BackfillSegmentReadUnitsPerSecond", Yaml.RefTarget(Yaml.Find(substitutions, "SegmentReadUnitsPerSecond")!));
+        Assert.True(_template.IntegerRange(Yaml.Find(substitutions, "SegmentReadUnitsPerSecond")!) is { Min: >= 1 },
+            "BackfillSegmentReadUnitsPerSecond allows a rate below 1 RCU/s.");
+
+        var states = Yaml.Map(Yaml.Map(machine, "Definition"), "States");
+        var rate = JsonName(nameof(BackfillSegmentRequest.ReadUnitsPerSecond));
+        // Both ways into the map leave the rate at $.rate: the input's when it has one, else the parameter's.
+        var choice = Yaml.Map(states, Yaml.Text(Yaml.Required(Yaml.Map(machine, "Definition"), "StartAt")));
+        Assert.Equal("Choice", Yaml.Text(Yaml.Required(choice, "Type")));
+        Assert.Equal("$." + rate, Yaml.Text(Yaml.Required((YamlMappingNode)Yaml.Items(Yaml.Required(choice, "Choices")).Single(), "Variable")));
+        var input = Yaml.Map(states, "InputReadRate");
+        var fallback = Yaml.Map(states, "DefaultReadRate");
+        Assert.Equal("$." + rate, Yaml.Text(Yaml.Required(Yaml.Map(input, "Parameters"), rate + ".$")));
+        Assert.Equal("States.StringToJson('${SegmentReadUnitsPerSecond}')", Yaml.Text(Yaml.Required(Yaml.Map(fallback, "Parameters"), rate + ".$")));
+        Assert.All(new[] { input, fallback }, pass =>
+        {
+            Assert.Equal("$.rate", Yaml.Text(Yaml.Required(pass, "ResultPath")));
+            Assert.Equal("Segments", Yaml.Text(Yaml.Required(pass, "Next")));
+        });
+
+        // Each segment's payload is a BackfillSegmentRequest with the rate.
+        var selector = Yaml.Map(Yaml.Map(states, "Segments"), "ItemSelector");
+        Assert.Equal(
+            new[] { nameof(BackfillSegmentRequest.Table), nameof(BackfillSegmentRequest.Segment), nameof(BackfillSegmentRequest.TotalSegments), nameof(BackfillSegmentRequest.ReadUnitsPerSecond) }
+                .Select(p => JsonName(p) + ".$").Order(StringComparer.Ordinal),
+            selector.Children.Keys.Select(Yaml.Text).Order(StringComparer.Ordinal));
+        Assert.Equal("$.rate." + rate, Yaml.Text(Yaml.Required(selector, rate + ".$")));
+    }
+
+    [Fact]
+    public void The_sample_state_machine_input_sets_a_read_rate_and_segments_the_backfill_function_accepts()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "events", "backfill", "state-machine-input.json");
+        using var input = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+
+        Assert.True(input.RootElement.GetProperty(JsonName(nameof(BackfillSegmentRequest.ReadUnitsPerSecond))).GetDouble() > 0);
+        var segments = input.RootElement.GetProperty("segments").EnumerateArray().ToList();
+        Assert.NotEmpty(segments);
+        Assert.All(segments, segment =>
+        {
+            var request = System.Text.Json.JsonSerializer.Deserialize(segment.GetRawText(), BackfillJsonContext.Default.BackfillSegmentRequest)!;
+            Assert.InRange(request.Segment, 0, request.TotalSegments - 1);
+            Assert.False(string.IsNullOrEmpty(request.Table));
         });
     }
 
