@@ -4,32 +4,6 @@ using NpgsqlTypes;
 
 namespace CloudShelf.Sync.Postgres;
 
-/// <summary>One quarantined record as operators see it.</summary>
-public sealed record QuarantinedRecord(
-    long Id,
-    string? SourceTable,
-    string? TargetTable,
-    string? Key,
-    string? SequenceNumber,
-    string? EventName,
-    string Reason,
-    string? ErrorCode,
-    DateTimeOffset QuarantinedAt,
-    int ReplayAttempts,
-    DateTimeOffset? ResolvedAt,
-    string? Resolution,
-    string RecordJson)
-{
-    /// <summary>How often the record was delivered (or found again) while this entry was open.</summary>
-    public int Deliveries { get; init; } = 1;
-
-    /// <summary>When a delivery last found this entry open; null when it was delivered once.</summary>
-    public DateTimeOffset? LastSeenAt { get; init; }
-
-    /// <summary>For a unique violation: the key of the row holding the contested value; the entry is tried again when it changes.</summary>
-    public string? ConflictKey { get; init; }
-}
-
 /// <summary>Reads and resolves quarantine rows.</summary>
 public sealed class QuarantineStore(NpgsqlDataSource dataSource)
 {
@@ -112,6 +86,31 @@ public sealed class QuarantineStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(Parameters.Array(entries.Select(e => e.Sequence).ToArray(), NpgsqlDbType.Text));
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         return await ReadAsync(command, cancellationToken);
+    }
+
+    private IReadOnlySet<string>? _uniqueTables;
+
+    /// <summary>
+    /// The synced tables with a single-column unique constraint besides their key (users: email),
+    /// read from the catalog once per process: only their rows can hold a value another record contests.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> TablesWithUniqueColumnsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_uniqueTables is { } known) return known;
+        await using var command = dataSource.CreateCommand("""
+            SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
+            WHERE c.contype = 'u' AND cardinality(c.conkey) = 1 AND c.connamespace = 'cloudshelf'::regnamespace
+            """);
+        var tables = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var name = reader.GetString(0);
+                tables.Add(name[(name.LastIndexOf('.') + 1)..]);
+            }
+        }
+        return _uniqueTables = tables;
     }
 
     /// <summary>Marks records resolved, each with how (applied, superseded, skipped).</summary>

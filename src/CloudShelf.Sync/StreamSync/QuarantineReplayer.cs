@@ -48,7 +48,9 @@ public sealed class QuarantineReplayer(QuarantineStore store, StreamBatchProcess
     public async Task<ReplayResult> ReplayConflictsAsync(BatchResult batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var holders = batch.Won.Select(c => (c.Table.Table, c.Key)).ToList();
+        // Only tables with a unique column can hold a contested value: a books batch costs no query.
+        IReadOnlySet<string> unique = batch.Won.Count == 0 ? new HashSet<string>() : await store.TablesWithUniqueColumnsAsync(cancellationToken);
+        var holders = batch.Won.Where(c => unique.Contains(c.Table.Table)).Select(c => (c.Table.Table, c.Key)).ToList();
         var own = batch.Quarantined
             .Where(e => e.ConflictKey is not null && e.TargetTable is not null && e.Key is not null && e.Source.SequenceNumber is not null)
             .Select(e => (e.TargetTable!, e.Key!, e.Source.SequenceNumber!))

@@ -51,6 +51,52 @@ public sealed class ConcurrencyTests(SyncServerFixture fixture)
     }
 
     [Fact]
+    public async Task Concurrent_batches_over_two_tables_in_opposite_orders_do_not_deadlock()
+    {
+        // Protection: the cross-table lock order. Half the batches list orders first, half books first;
+        // the writer must still lock books before orders in every transaction (a deadlock shows as a retried 40P01).
+        await using var db = await SyncDatabase.CreateAsync(fixture);
+        var random = new Random(20261201);
+        const int batches = 10, keys = 60;
+        var expected = new Dictionary<(string, string), (long Sequence, bool Removed)>();
+        var events = new List<DynamoDBEvent>();
+        for (var b = 0; b < batches; b++)
+        {
+            var books = new List<DynamoDBStreamRecord>();
+            var orders = new List<DynamoDBStreamRecord>();
+            foreach (var k in Enumerable.Range(0, keys).OrderBy(_ => random.Next()).Take(40))
+            {
+                var seq = 1000L + random.Next(1, 1_000_000_000);
+                var text = seq.ToString(CultureInfo.InvariantCulture);
+                var remove = random.Next(4) == 0;
+                var book = $"book-{k:D3}";
+                var order = $"order-{k:D3}";
+                books.Add(remove ? Remove(Books, text, book) : Modify(Books, text, Book(book, price: "1.00")));
+                orders.Add(remove ? Remove(Orders, text, order) : Modify(Orders, text, Order(order, 1 + k % 3)));
+                foreach (var key in new[] { ("books", book), ("orders", order) })
+                {
+                    if (!expected.TryGetValue(key, out var current) || current.Sequence < seq) expected[key] = (seq, remove);
+                }
+            }
+            events.Add(Event(b % 2 == 0 ? [.. orders, .. books] : [.. books, .. orders]));
+        }
+
+        var responses = await Task.WhenAll(events.Select(e => Task.Run(() => db.Services.StreamSync.HandleAsync(e, CancellationToken.None))));
+
+        Assert.All(responses, r => Assert.Empty(r.BatchItemFailures));
+        Assert.DoesNotContain("40P01", db.Output.ToString(), StringComparison.Ordinal);
+        var actual = new List<(string, string, decimal)>();
+        await using (var command = db.Services.DataSource.CreateCommand(
+            "SELECT 'books', book_id, sync_sequence FROM cloudshelf.books UNION ALL SELECT 'orders', order_id, sync_sequence FROM cloudshelf.orders"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) actual.Add((reader.GetString(0), reader.GetString(1), reader.GetDecimal(2)));
+        }
+        var live = expected.Where(e => !e.Value.Removed).Select(e => (e.Key.Item1, e.Key.Item2, (decimal)e.Value.Sequence));
+        Assert.Equal(live.Order(), actual.Order());
+    }
+
+    [Fact]
     public async Task A_delete_committed_while_an_older_change_waits_for_the_row_is_not_undone()
     {
         await using var db = await SyncDatabase.CreateAsync(fixture);
