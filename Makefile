@@ -10,6 +10,7 @@ TEST_RESULTS := TestResults
 # Inside node_modules so that deleting node_modules also forgets the install.
 NPM_STAMP := node_modules/.cloudshelf-npm-ci.stamp
 BENCH_ARGS ?=
+DEMO_ARGS ?=
 
 # The Lambda bootstrap (Native AOT). RID=linux-arm64 (for Architecture=arm64) needs an arm64 build
 # host: Native AOT compiles for the host's architecture unless a cross toolchain and an arm64
@@ -22,7 +23,7 @@ RID_STAMP := $(LAMBDA_DIR)/.rid
 BOOTSTRAP_INPUTS := $(shell find src -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sql' \) \
     -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props Directory.Packages.props global.json .editorconfig
 
-.PHONY: all deps build test bench clean publish FORCE
+.PHONY: all deps build test bench demo clean publish FORCE
 .PHONY: build-StreamSyncFunction build-DriftDetectorFunction build-SyncLagFunction build-BackfillFunction
 
 all: build
@@ -72,6 +73,14 @@ test: build
 
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)
+
+# The migration on this machine: throwaway PostgreSQL and DynamoDB Local, a seeded catalogue, live
+# traffic during backfill and stream run, a drain and a full comparison (tools/CloudShelf.Sync.Demo).
+# Builds only the demo and the CLI it drives. Exit 0 only when PostgreSQL equals DynamoDB apart from
+# the quarantined defects. Logs: .artifacts/demo/logs.
+demo: deps
+	dotnet build tools/CloudShelf.Sync.Demo -c Release --no-restore
+	dotnet tools/CloudShelf.Sync.Demo/bin/Release/net10.0/CloudShelf.Sync.Demo.dll $(DEMO_ARGS)
 
 # Publishes .artifacts/lambda/bootstrap for RID (default linux-x64), unless it is newer than its sources.
 publish: $(BOOTSTRAP)

@@ -49,13 +49,10 @@ internal static class StreamCommand
         {
             tables, drain, batchSize, batchWindow, parallelization, recordAge, retries, position, bootstrap, onFailure, json,
         };
-        run.Validators.Add(result =>
-        {
-            if (result.GetValue(recordAge) == 0) result.AddError("--maximum-record-age must be -1 or 1 to 604800.");
-        });
         run.SetAction((parse, cancellationToken) =>
         {
             var age = parse.GetValue(recordAge);
+            if (age == 0) throw new UsageException("--maximum-record-age must be -1 or 1 to 604800, got '0'.");
             var options = defaults with
             {
                 Drain = parse.GetValue(drain),

@@ -51,7 +51,7 @@ internal sealed class CliProcess : IAsyncDisposable
         startInfo.Environment["NO_COLOR"] = "1";
 
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-        var log = new StreamWriter(logFile, append: false, Encoding.UTF8) { AutoFlush = true };
+        var log = new StreamWriter(logFile, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
         var description = "cloudshelf-sync " + string.Join(' ', arguments);
         var process = new Process { StartInfo = startInfo };
         var cli = new CliProcess(process, log, description);

@@ -16,7 +16,7 @@ internal sealed record DemoOptions
           --rate N           traffic writes per second, all tables together (default 40)
           --seed N           seed of the generated catalogue and traffic (default 20261201)
           --segments N       backfill scan segments per table (default 4)
-          --keep-logs        keep .artifacts/demo/logs even when the demo passes
+          --logs DIR         where the CLI's logs and the on-failure destination go (default .artifacts/demo/logs)
 
         The demo starts a throwaway PostgreSQL and DynamoDB Local, seeds the Phase 1 tables, runs
         backfill, stream run and live traffic together, drains, and compares both stores in full.
@@ -38,7 +38,8 @@ internal sealed record DemoOptions
 
     public int Segments { get; init; } = 4;
 
-    public bool KeepLogs { get; init; }
+    /// <summary>Null for .artifacts/demo/logs in the work tree.</summary>
+    public string? Logs { get; init; }
 
     public bool Help { get; init; }
 
@@ -57,12 +58,19 @@ internal sealed record DemoOptions
                 "--rate" => options with { Rate = Number(args, ref i, min: 1, max: 5000) },
                 "--seed" => options with { Seed = Number(args, ref i, min: 0, max: int.MaxValue) },
                 "--segments" => options with { Segments = Number(args, ref i, min: 1, max: 64) },
-                "--keep-logs" => options with { KeepLogs = true },
+                "--logs" => options with { Logs = Text(args, ref i) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),
             };
         }
         return options;
+    }
+
+    private static string Text(IReadOnlyList<string> args, ref int i)
+    {
+        var name = args[i];
+        if (++i >= args.Count || args[i].Length == 0) throw new UsageException($"{name} needs a value.");
+        return args[i];
     }
 
     private static int Number(IReadOnlyList<string> args, ref int i, int min, int max)

@@ -32,6 +32,9 @@ internal sealed class DemoStack : IAsyncDisposable
 
     public string LogDirectory { get; }
 
+    /// <summary>stream run's on-failure destination: batches that ran out of retries or record age.</summary>
+    public string OnFailureDirectory => Path.Combine(LogDirectory, "stream-on-failure");
+
     public string PostgresConnection { get; private set; } = "";
 
     public string DynamoDbEndpoint => _dynamo?.Endpoint ?? throw new InvalidOperationException("DynamoDB Local is not running.");
@@ -54,20 +57,22 @@ internal sealed class DemoStack : IAsyncDisposable
     };
 
     /// <summary>Finds the built CLI next to this build of the demo (same configuration).</summary>
-    public static DemoStack Locate()
+    public static DemoStack Locate(string? logDirectory)
     {
         var root = RepositoryRoot.Find();
         // bin/<Configuration>/net10.0/ of this tool names the configuration the CLI was built with too.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Parent?.Name ?? "Release";
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent?.Name ?? "Release";
         var cli = Path.Combine(root, "src", "CloudShelf.Sync.Cli", "bin", configuration, "net10.0", "cloudshelf-sync.dll");
         if (!File.Exists(cli)) throw new InvalidOperationException($"The CLI is not built: {cli} is missing (make demo builds it).");
-        return new DemoStack(cli, Path.Combine(root, ".artifacts", "demo", "logs"));
+        return new DemoStack(cli, Path.GetFullPath(logDirectory ?? Path.Combine(root, ".artifacts", "demo", "logs")));
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (Directory.Exists(LogDirectory)) Directory.Delete(LogDirectory, recursive: true);
+        // Only what an earlier run left: the folder may be one the user named.
         Directory.CreateDirectory(LogDirectory);
+        foreach (var log in Directory.GetFiles(LogDirectory, "*.log")) File.Delete(log);
+        if (Directory.Exists(OnFailureDirectory)) Directory.Delete(OnFailureDirectory, recursive: true);
         var postgres = PostgresServer.StartThrowawayAsync(cancellationToken);
         var dynamo = DynamoDbLocalServer.StartAsync(cancellationToken);
         // Both are awaited before either failure is thrown, so a started server is always disposed.

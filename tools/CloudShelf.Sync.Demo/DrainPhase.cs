@@ -9,7 +9,7 @@ internal sealed class DrainPhase : IDemoPhase
     {
         var stack = run.Stack;
         // Exit 1 means a batch went to the on-failure destination: the comparison then shows what is missing.
-        var stdout = await stack.RunCliAsync("stream-drain", [0, 1], ["stream", "run", "--drain"], cancellationToken);
+        var stdout = await stack.RunCliAsync("stream-drain", [0, 1], ["stream", "run", "--drain", "--on-failure-dir", stack.OnFailureDirectory], cancellationToken);
         CliReports.AddStreamRun(stdout, stack.Mapping, run.Tallies);
         CliReports.AddMetrics(Path.Combine(stack.LogDirectory, "stream-drain.log"), stack.Mapping, run.Tallies);
         foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) run.Output.WriteLine("   " + line);

@@ -16,12 +16,12 @@ internal sealed class LiveMigrationPhase : IDemoPhase
     public async Task RunAsync(DemoRun run, CancellationToken cancellationToken)
     {
         var stack = run.Stack;
-        await using var stream = stack.StartCli("stream-live", "stream", "run");
+        await using var stream = stack.StartCli("stream-live", "stream", "run", "--on-failure-dir", stack.OnFailureDirectory);
         await using var backfill = stack.StartCli("backfill", "backfill", "--segments", run.Options.Segments.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var started = Stopwatch.GetTimestamp();
         using var stopTraffic = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var traffic = new Traffic(stack.DynamoDb, run.Catalogue, run.Writes, run.Options.Seed, run.Time)
-            .RunAsync(run.Options.Traffic, run.Options.Rate, stopTraffic.Token);
+        var generator = new Traffic(stack.DynamoDb, run.Catalogue, run.Writes, run.Options.Seed, run.Time);
+        var traffic = generator.RunAsync(run.Options.Traffic, run.Options.Rate, stopTraffic.Token);
         TimeSpan backfillDone;
         try
         {
@@ -44,7 +44,6 @@ internal sealed class LiveMigrationPhase : IDemoPhase
             throw;
         }
         await traffic;
-        var trafficDone = Stopwatch.GetElapsedTime(started);
 
         // Ctrl-C, as an operator would: the mapping finishes its batches in flight and keeps its checkpoints.
         var streamCode = await stream.InterruptAsync(StopGrace, cancellationToken);
@@ -54,7 +53,7 @@ internal sealed class LiveMigrationPhase : IDemoPhase
 
         run.Output.WriteLine(FormattableString.Invariant($"   backfill finished after {backfillDone.TotalSeconds:F1} s: {backfill.Stdout.Trim().Split('\n')[^1].Trim()}"));
         run.Output.WriteLine(FormattableString.Invariant(
-            $"   traffic: {run.Writes.Total} writes in {trafficDone.TotalSeconds:F1} s ({string.Join(", ", run.Writes.Counts.OrderByDescending(c => c.Value).Select(c => $"{c.Value} {c.Key}"))})"));
+            $"   traffic: {run.Writes.Total} writes in {generator.Elapsed.TotalSeconds:F1} s ({string.Join(", ", run.Writes.Counts.OrderByDescending(c => c.Value).Select(c => $"{c.Value} {c.Key}"))})"));
         run.Output.WriteLine($"   stream run stopped with SIGINT (exit {streamCode}) after the traffic");
     }
 }

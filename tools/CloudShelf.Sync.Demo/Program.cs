@@ -27,7 +27,7 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 try
 {
-    await using var stack = DemoStack.Locate();
+    await using var stack = DemoStack.Locate(options.Logs);
     var run = new DemoRun(options, stack, Console.Out);
     return await run.RunAsync(cancellation.Token) ? 0 : 1;
 }

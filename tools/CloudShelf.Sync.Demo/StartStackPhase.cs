@@ -8,7 +8,8 @@ internal sealed class StartStackPhase : IDemoPhase
     public async Task RunAsync(DemoRun run, CancellationToken cancellationToken)
     {
         await run.Stack.StartAsync(cancellationToken);
-        run.Output.WriteLine($"   DynamoDB Local {run.Stack.DynamoDbEndpoint} (in memory, telemetry off); PostgreSQL throwaway cluster");
+        var postgres = new Npgsql.NpgsqlConnectionStringBuilder(run.Stack.PostgresConnection);
+        run.Output.WriteLine($"   DynamoDB Local {run.Stack.DynamoDbEndpoint} (in memory, telemetry off); PostgreSQL {postgres.Host}:{postgres.Port} (throwaway cluster)");
         var migrated = await run.Stack.RunCliAsync("migrate", [0], ["migrate"], cancellationToken);
         run.Output.WriteLine("   " + migrated.Trim().ReplaceLineEndings("\n   "));
     }

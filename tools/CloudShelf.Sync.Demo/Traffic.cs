@@ -31,20 +31,45 @@ internal sealed class Traffic(IAmazonDynamoDB client, Catalogue catalogue, Write
     private readonly List<Dictionary<string, AttributeValue>> _deletedOrders = [];
     private readonly HashSet<string> _emails = new(catalogue.Users.Select(u => u["email"].S), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>How long the last <see cref="RunAsync"/> took, from its first write to its last answer.</summary>
+    public TimeSpan Elapsed { get; private set; }
+
     /// <summary>Writes at <paramref name="rate"/> per second for <paramref name="duration"/>, then returns.</summary>
+    /// <remarks>
+    /// Each write is chosen and its item changed here, in order, on one thread; only the SDK calls
+    /// overlap (up to <see cref="InFlight"/>), so a slow request does not slow the rate down.
+    /// </remarks>
     public async Task RunAsync(TimeSpan duration, int rate, CancellationToken cancellationToken)
     {
         var total = (int)Math.Max(1, duration.TotalSeconds * rate);
         var interval = TimeSpan.FromSeconds(1.0 / rate);
         var started = Stopwatch.GetTimestamp();
-        for (var i = 0; i < total; i++)
+        var inFlight = new List<Task>();
+        try
         {
-            var due = interval * i - Stopwatch.GetElapsedTime(started);
-            if (due > TimeSpan.Zero) await Task.Delay(due, cancellationToken);
-            if (i == total / 2) await HandOverEmailAsync(cancellationToken);
-            await WriteOneAsync(Pick(), cancellationToken);
+            for (var i = 0; i < total; i++)
+            {
+                var due = interval * i - Stopwatch.GetElapsedTime(started);
+                if (due > TimeSpan.Zero) await Task.Delay(due, cancellationToken);
+                inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+                if (inFlight.Count >= InFlight) await Task.WhenAny(inFlight);
+                if (i == total / 2)
+                {
+                    // The two changes of the handover are sent one after the other, as one person's edits would be.
+                    await Task.WhenAll(inFlight);
+                    await HandOverEmailAsync(cancellationToken);
+                }
+                inFlight.Add(WriteOneAsync(Pick(), cancellationToken));
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(inFlight);
+            Elapsed = Stopwatch.GetElapsedTime(started);
         }
     }
+
+    private const int InFlight = 8;
 
     private string Pick()
     {
@@ -106,8 +131,8 @@ internal sealed class Traffic(IAmazonDynamoDB client, Catalogue catalogue, Write
                     }))),
                     ["updatedAt"] = Attr.Time(now),
                 };
-                await client.PutItemAsync(new PutItemRequest { TableName = PhaseOneTables.Carts, Item = cart }, ct);
                 log.Record(kind, "", "", now);
+                await client.PutItemAsync(new PutItemRequest { TableName = PhaseOneTables.Carts, Item = cart }, ct);
                 break;
             }
             case "new book":
@@ -161,17 +186,17 @@ internal sealed class Traffic(IAmazonDynamoDB client, Catalogue catalogue, Write
 
     private async Task PutAsync(string kind, string table, string target, Dictionary<string, AttributeValue> item, LiveSet live, CancellationToken ct)
     {
-        var at = time.GetUtcNow();
-        await client.PutItemAsync(new PutItemRequest { TableName = table, Item = item }, ct);
         live.Add(item);
-        log.Record(kind, target, item[live.KeyAttribute].S, at);
+        log.Record(kind, target, item[live.KeyAttribute].S, time.GetUtcNow());
+        // A copy: later writes change this item while the SDK may still be serialising it.
+        await client.PutItemAsync(new PutItemRequest { TableName = table, Item = Attr.Copy(item) }, ct);
     }
 
     private async Task UpdateAsync(string kind, string table, string target, string keyAttribute, Dictionary<string, AttributeValue> item,
         string expression, Dictionary<string, string>? names, Dictionary<string, AttributeValue> values, CancellationToken ct)
     {
         var key = item[keyAttribute].S;
-        var at = time.GetUtcNow();
+        log.Record(kind, target, key, time.GetUtcNow());
         await client.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = table,
@@ -180,16 +205,14 @@ internal sealed class Traffic(IAmazonDynamoDB client, Catalogue catalogue, Write
             ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         }, ct);
-        log.Record(kind, target, key, at);
     }
 
     private async Task<Dictionary<string, AttributeValue>> DeleteAsync(string kind, string table, string target, string keyAttribute, LiveSet live, CancellationToken ct)
     {
         var item = live.TakeRandom(_faker);
         var key = item[keyAttribute].S;
-        var at = time.GetUtcNow();
+        log.Record(kind, target, key, time.GetUtcNow(), deleted: true);
         await client.DeleteItemAsync(new DeleteItemRequest { TableName = table, Key = new Dictionary<string, AttributeValue> { [keyAttribute] = Attr.S(key) } }, ct);
-        log.Record(kind, target, key, at, deleted: true);
         return item;
     }
 }

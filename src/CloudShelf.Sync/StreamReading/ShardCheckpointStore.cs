@@ -15,8 +15,11 @@ public sealed class ShardCheckpointStore(NpgsqlDataSource dataSource, string con
     /// <summary>The consumer's checkpoints of a stream, by shard id.</summary>
     public async Task<IReadOnlyDictionary<string, ShardCheckpoint>> ReadAsync(string streamArn, CancellationToken cancellationToken)
     {
+        // numeric drops leading zeros, and GetShardIterator refuses a sequence number shorter than 21
+        // characters: DynamoDB Local's are zero-padded to 21 digits, AWS's are longer, so padding to 21
+        // gives both back exactly.
         await using var command = dataSource.CreateCommand(
-            "SELECT shard_id, sequence_number::text, finished FROM cloudshelf_sync.stream_checkpoints WHERE consumer = $1 AND stream_arn = $2");
+            "SELECT shard_id, lpad(sequence_number::text, 21, '0'), finished FROM cloudshelf_sync.stream_checkpoints WHERE consumer = $1 AND stream_arn = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = consumer });
         command.Parameters.Add(new NpgsqlParameter { Value = streamArn });
         var result = new Dictionary<string, ShardCheckpoint>(StringComparer.Ordinal);
