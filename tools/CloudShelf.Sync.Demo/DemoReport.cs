@@ -18,9 +18,10 @@ internal static class DemoReport
             o.WriteLine(Row(c.Table, N(c.DynamoItems), N(c.PostgresRows), N(c.Equal), N(c.Excused.Count), N(t.BackfillWritten),
                 N(t.StreamRecordsRead), N(t.StreamRecordsApplied), VerifyPhase.Ms(l.P50), VerifyPhase.Ms(l.P99), N(l.Count)));
         }
-        o.WriteLine("   DynamoDB/PostgreSQL: items and rows after the drain; equal: rows whose rebuilt item equals DynamoDB's; backfilled: rows the");
-        o.WriteLine("   backfill wrote (the rest lost to newer streamed rows); stream rec.: records read by stream run; applied: stream-sync's");
-        o.WriteLine("   RecordsApplied; p50/p99: write sent (traffic) to row committed (synced_at), over each item's last write.");
+        o.WriteLine("   DynamoDB, PostgreSQL: items and rows after the drain; equal: rows whose rebuilt item equals DynamoDB's item;");
+        o.WriteLine("   backfilled: rows the backfill wrote (the others had a newer streamed row already); stream rec.: records stream run");
+        o.WriteLine("   read, live and drain (a record read but not yet delivered when the live run stopped is read again); applied:");
+        o.WriteLine("   stream-sync's RecordsApplied; p50, p99: from the traffic sending an item's last write to its row's commit (synced_at).");
         o.WriteLine();
 
         o.WriteLine($"quarantine: {quarantine.Count} open record(s) after the replay ({(run.ReplaySummary.Length > 0 ? run.ReplaySummary : "no replay")})");

@@ -11,7 +11,7 @@ internal sealed class WriteLog
     private readonly ConcurrentDictionary<(string Table, string Key), (DateTimeOffset At, bool Deleted)> _last = new();
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
 
-    /// <summary>Writes per kind (new order, status change, ...), in first-seen order of kinds is not kept: sorted by name.</summary>
+    /// <summary>Writes per kind (new order, order status, ...).</summary>
     public IReadOnlyDictionary<string, int> Counts => _counts;
 
     public int Total => _counts.Values.Sum();
