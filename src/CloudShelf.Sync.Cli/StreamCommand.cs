@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Amazon.DynamoDBv2;
 using System.Text.Json;
 using CloudShelf.Sync.Cli.LocalMapping;
 using CloudShelf.Sync.Configuration;
@@ -92,6 +93,11 @@ internal static class StreamCommand
         try
         {
             summary = await mapping.RunAsync(tables, cancellationToken);
+        }
+        catch (Exception e) when (e is StreamsApiException or AmazonDynamoDBException)
+        {
+            console.Error.WriteLine($"error: cannot read the stream: {e.Message}");
+            return ExitCodes.CannotRun;
         }
         finally
         {

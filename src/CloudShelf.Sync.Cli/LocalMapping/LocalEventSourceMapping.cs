@@ -55,7 +55,7 @@ internal sealed class LocalEventSourceMapping
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var running = _streams.Select(s => RunStreamAsync(s, stop.Token)).ToList();
+        var running = _streams.Select(s => StopAllOnFailureAsync(s, stop)).ToList();
         var watcher = _options.Drain ? WatchDrainAsync(stop) : Task.CompletedTask;
         try
         {
@@ -67,6 +67,20 @@ internal sealed class LocalEventSourceMapping
             await watcher;
         }
         return Summary;
+    }
+
+    private async Task StopAllOnFailureAsync(StreamState stream, CancellationTokenSource stop)
+    {
+        try
+        {
+            await RunStreamAsync(stream, stop.Token);
+        }
+        catch
+        {
+            // One stream that cannot be read ends the run (after the batches in flight), with its error.
+            await stop.CancelAsync();
+            throw;
+        }
     }
 
     private async Task RunStreamAsync(StreamState stream, CancellationToken stopping)
@@ -120,6 +134,8 @@ internal sealed class LocalEventSourceMapping
                             // A shard born after the start (a split) is read from its beginning, or records are lost.
                             from = StreamPosition.TrimHorizon;
                         }
+                        _context.Log.Debug("Reading shard", new LogField("stream_arn", stream.Arn), new LogField("shard_id", shard.ShardId),
+                            new LogField("from", from.ToString()), new LogField("closed", shard.IsClosed));
                         var worker = new ShardWorker(_context, stream.Arn, shard, from, stream.Counters);
                         workers[shard.ShardId] = (worker, Task.Run(() => worker.RunAsync(stopping), CancellationToken.None));
                     }
@@ -154,6 +170,10 @@ internal sealed class LocalEventSourceMapping
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), _context.Time, stop.Token);
                 var idle = _streams.All(s => !s.Describing && s.Workers.All(w => w.CaughtUp));
+                if (_context.Log.IsEnabled(LogLevel.Debug))
+                    _context.Log.Debug("Drain check", new LogField("idle", idle), new LogField("since_activity_ms", (long)_context.SinceActivity.TotalMilliseconds),
+                        new LogField("busy", string.Join(",", _streams.SelectMany(s => s.Workers.Where(w => !w.CaughtUp).Select(w => s.Table + "/" + w.ShardId))
+                            .Concat(_streams.Where(s => s.Describing).Select(s => s.Table + " describing")))));
                 if (idle && _context.SinceActivity >= _options.DrainIdle)
                 {
                     await stop.CancelAsync();
