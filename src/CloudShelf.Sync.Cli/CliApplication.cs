@@ -12,8 +12,8 @@ internal static class CliApplication
 {
     private const string HelpFooter = """
         Environment:
-          CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
-          CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL; NO_COLOR turns colour off.
+          CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_DYNAMODB_STREAMS_ENDPOINT,
+          CLOUDSHELF_BOOKS_TABLE, CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL; NO_COLOR turns colour off.
 
         Exit status:
           0 success, 1 the command found a problem, 2 it could not run (bad arguments, settings or database).
@@ -28,6 +28,7 @@ internal static class CliApplication
             InvokeCommand.Create(cli),
             QuarantineCommand.Create(cli),
             BackfillCommand.Create(cli),
+            StreamCommand.Create(cli),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithFooterAction((HelpAction)help.Action!, HelpFooter);

@@ -58,6 +58,8 @@ public sealed partial record SyncSettings
     public const string OrdersTableVariable = "CLOUDSHELF_ORDERS_TABLE";
     /// <summary>A DynamoDB endpoint to use instead of AWS's (e.g. a local dynalite).</summary>
     public const string DynamoDbEndpointVariable = "CLOUDSHELF_DYNAMODB_ENDPOINT";
+    /// <summary>A DynamoDB Streams endpoint to use instead of AWS's; defaults to <see cref="DynamoDbEndpointVariable"/> when that is set.</summary>
+    public const string DynamoDbStreamsEndpointVariable = "CLOUDSHELF_DYNAMODB_STREAMS_ENDPOINT";
     /// <summary>The AWS region, set by Lambda.</summary>
     public const string RegionVariable = "AWS_REGION";
     /// <summary>The Service dimension and log key, as Powertools names it.</summary>
@@ -89,6 +91,9 @@ public sealed partial record SyncSettings
 
     /// <summary>A DynamoDB endpoint override, or null for AWS.</summary>
     public Uri? DynamoDbEndpoint { get; init; }
+
+    /// <summary>A DynamoDB Streams endpoint override (DynamoDB Local serves both APIs on one port), or null for AWS.</summary>
+    public Uri? DynamoDbStreamsEndpoint { get; init; }
 
     /// <summary>The AWS region.</summary>
     public string Region { get; init; } = "us-east-1";
@@ -122,11 +127,8 @@ public sealed partial record SyncSettings
             }
         }
 
-        Uri? endpoint = null;
-        var endpointText = environment.Get(DynamoDbEndpointVariable);
-        if (!string.IsNullOrWhiteSpace(endpointText)
-            && (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
-            throw new ConfigurationException(DynamoDbEndpointVariable, $"'{endpointText}' is not an absolute http(s) URL such as http://127.0.0.1:4567.");
+        var endpoint = Endpoint(environment, DynamoDbEndpointVariable);
+        var streamsEndpoint = Endpoint(environment, DynamoDbStreamsEndpointVariable) ?? endpoint;
 
         var level = environment.Get(LogLevelVariable);
         var parsedLevel = JsonLogger.ParseLevel(level, (LogLevel)(-1));
@@ -143,6 +145,7 @@ public sealed partial record SyncSettings
                 TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
                 TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders)),
             DynamoDbEndpoint = endpoint,
+            DynamoDbStreamsEndpoint = streamsEndpoint,
             HasAwsCredentials = NonEmpty(environment.Get("AWS_ACCESS_KEY_ID")) is not null,
             Region = NonEmpty(environment.Get(RegionVariable)) ?? "us-east-1",
             ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
@@ -172,6 +175,15 @@ public sealed partial record SyncSettings
         if (!DynamoTableName().IsMatch(value))
             throw new ConfigurationException(variable, $"'{value}' is not a DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.').");
         return value;
+    }
+
+    private static Uri? Endpoint(IEnvironment environment, string variable)
+    {
+        var text = environment.Get(variable);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+            throw new ConfigurationException(variable, $"'{text}' is not an absolute http(s) URL such as http://127.0.0.1:8000.");
+        return endpoint;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

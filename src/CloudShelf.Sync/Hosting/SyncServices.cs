@@ -8,6 +8,7 @@ using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
+using CloudShelf.Sync.StreamReading;
 using CloudShelf.Sync.Streams;
 using CloudShelf.Sync.StreamSync;
 using Npgsql;
@@ -21,6 +22,7 @@ namespace CloudShelf.Sync.Hosting;
 public sealed class SyncServices : IAsyncDisposable
 {
     private readonly Lazy<IAmazonDynamoDB> _dynamoDb;
+    private readonly TimeProvider _time;
 
     private SyncServices(SyncSettings settings, NpgsqlDataSource dataSource, ILog log, IMetrics metrics, TimeProvider time,
         IItemReader? itemReader, DatabaseCredentials? credentials)
@@ -41,11 +43,17 @@ public sealed class SyncServices : IAsyncDisposable
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         StreamSync = new StreamSyncHandler(Processor, Replayer, log);
         Migrator = new SchemaMigrator(dataSource);
+        _time = time;
+        _streams = new Lazy<DynamoDbStreamsClient>(() => DynamoDbStreamsClient.Create(settings, time));
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
     }
 
     private readonly Lazy<Backfiller> _backfiller;
+    private readonly Lazy<DynamoDbStreamsClient> _streams;
+
+    /// <summary>The DynamoDB Streams reader (built on first use: sync-lag and the local mapping need it).</summary>
+    public DynamoDbStreamReader StreamReader => new(_streams.Value, _time);
 
     /// <summary>The DynamoDB client (built on first use).</summary>
     public IAmazonDynamoDB DynamoDb => _dynamoDb.Value;
@@ -170,6 +178,7 @@ public sealed class SyncServices : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_dynamoDb.IsValueCreated) _dynamoDb.Value.Dispose();
+        if (_streams.IsValueCreated) _streams.Value.Dispose();
         await DataSource.DisposeAsync();
     }
 
