@@ -38,7 +38,8 @@ public sealed class TemplateContractTests
     ];
 
     /// <summary>Variables for local runs only: never given a value by the template.</summary>
-    private static readonly string[] LocalOnly = [SyncSettings.PostgresConnectionVariable, SyncSettings.DynamoDbEndpointVariable];
+    private static readonly string[] LocalOnly =
+        [SyncSettings.PostgresConnectionVariable, SyncSettings.DynamoDbEndpointVariable, SyncSettings.DynamoDbStreamsEndpointVariable];
 
     private static readonly string[] MetricDimensions = ["Service", "Table"];
 
