@@ -35,8 +35,9 @@ public sealed class SyncServices : IAsyncDisposable
         _dynamoDb = new Lazy<IAmazonDynamoDB>(() => CreateDynamoDbClient(settings));
         var reader = itemReader ?? new LazyItemReader(() => new DynamoDbItemReader(_dynamoDb.Value));
         var writer = new ChangeWriter(dataSource, Mapping, log, time);
+        BatchStats = new BatchStatsStore(dataSource, time, log);
         Processor = new StreamBatchProcessor(Mapping, writer, reader, log, metrics, time,
-            credentials is null ? null : credentials.InvalidateOn);
+            credentials is null ? null : credentials.InvalidateOn, BatchStats);
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         StreamSync = new StreamSyncHandler(Processor, Replayer, log);
@@ -73,6 +74,9 @@ public sealed class SyncServices : IAsyncDisposable
 
     /// <summary>The <c>stream-sync</c> handler.</summary>
     public StreamSyncHandler StreamSync { get; }
+
+    /// <summary>Per-batch statistics (the error rate).</summary>
+    public BatchStatsStore BatchStats { get; }
 
     /// <summary>Quarantine queries.</summary>
     public QuarantineStore Quarantine { get; }

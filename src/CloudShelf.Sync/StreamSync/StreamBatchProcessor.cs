@@ -9,7 +9,8 @@ namespace CloudShelf.Sync.StreamSync;
 /// Turns stream records into changes and applies them: classify and map
 /// (<see cref="RecordClassifier"/>), read missing images (<see cref="ImageResolver"/>), collapse to
 /// the newest change per item, write (the writer orders, retries lost races and isolates refused
-/// records), report (<see cref="OutcomeReporter"/>). Every record leaves either committed,
+/// records), report (<see cref="OutcomeReporter"/>) and record the batch's counts per table
+/// (<see cref="IBatchStatistics"/>, for the error rate). Every record leaves either committed,
 /// quarantined with its payload, or failed so that Lambda delivers it again.
 /// </summary>
 public sealed class StreamBatchProcessor(
@@ -19,7 +20,8 @@ public sealed class StreamBatchProcessor(
     ILog log,
     IMetrics metrics,
     TimeProvider time,
-    Action<Exception>? onDatabaseFailure = null)
+    Action<Exception>? onDatabaseFailure = null,
+    IBatchStatistics? statistics = null)
 {
     private readonly RecordClassifier _classifier = new(mapping);
     private readonly ImageResolver _images = new(itemReader, log, time);
@@ -74,7 +76,9 @@ public sealed class StreamBatchProcessor(
         foreach (var i in failedReads) outcomes[i] = RecordOutcome.Failed;
 
         var result = new BatchResult { Records = records, Outcomes = outcomes, Quarantined = written?.Quarantined ?? [], Won = written?.Won ?? new HashSet<Change>() };
-        _reporter.Report(result, changes, time.GetElapsedTime(started));
+        var counts = _reporter.Report(result, changes, time.GetElapsedTime(started));
+        // After the outcomes are settled, so that failed records (whose transaction never committed) count too.
+        if (statistics is not null && counts.Count > 0) await statistics.RecordAsync(counts, cancellationToken);
         return result;
     }
 
