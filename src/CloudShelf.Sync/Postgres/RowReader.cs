@@ -64,7 +64,7 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
         return items;
     }
 
-    private static string SelectList(IReadOnlyList<ColumnMapping> columns)
+    internal static string SelectList(IReadOnlyList<ColumnMapping> columns)
     {
         var select = new StringBuilder();
         foreach (var column in columns)
@@ -77,7 +77,7 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
         return select.ToString();
     }
 
-    private static object?[] ReadValues(NpgsqlDataReader reader, IReadOnlyList<ColumnMapping> columns, int offset)
+    internal static object?[] ReadValues(NpgsqlDataReader reader, IReadOnlyList<ColumnMapping> columns, int offset)
     {
         var values = new object?[columns.Count];
         for (var i = 0; i < columns.Count; i++)
