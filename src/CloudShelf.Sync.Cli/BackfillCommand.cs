@@ -1,8 +1,7 @@
-using System.Diagnostics;
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using CloudShelf.Sync.Backfill;
-using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Mapping;
 
 namespace CloudShelf.Sync.Cli;
@@ -13,36 +12,46 @@ namespace CloudShelf.Sync.Cli;
 /// </summary>
 internal static class BackfillCommand
 {
-    public static async Task<int> RunAsync(IEnumerable<string> args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var parsed = CliArguments.Parse(args,
-            new HashSet<string> { "--tables", "--segments", "--parallel", "--rate", "--page-size" },
-            new HashSet<string> { "--restart", "--json" });
-        if (parsed.Positional.Count > 0) throw new UsageException($"backfill takes no arguments, got '{parsed.Positional[0]}'.");
-        var segments = Whole(parsed.Value("--segments"), "--segments", 4, 1, 1_000_000);
-        var parallel = Whole(parsed.Value("--parallel"), "--parallel", Math.Min(segments, 8), 1, 64);
-        var pageSize = Whole(parsed.Value("--page-size"), "--page-size", 500, 1, 10_000);
-        double? rate = null;
-        if (parsed.Value("--rate") is { } rateText)
-        {
-            if (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) || r <= 0)
-                throw new UsageException($"--rate must be read capacity units per second (a positive number), got '{rateText}'.");
-            rate = r;
-        }
+    private sealed record Arguments(string? Tables, int Segments, int? Parallel, double? Rate, int PageSize, bool Restart, bool Json);
 
-        await using var services = await CliApplication.StartAsync(console, environment, time, "backfill", cancellationToken);
-        var tables = SelectTables(services.Mapping, parsed.Value("--tables"));
+    public static Command Create(CliContext cli)
+    {
+        var tables = new Option<string>("--tables") { Description = "Comma-separated tables (target or source names); default: every synced table", HelpName = "T,..." };
+        var segments = CliOptions.WholeNumber("--segments", "Parallel scan segments per table", 1, 1_000_000, 4);
+        var parallel = CliOptions.OptionalWholeNumber("--parallel", "Segments scanned at once [default: min(segments, 8)]", 1, 64);
+        var rate = CliOptions.PositiveNumber("--rate", "Cap on read capacity units consumed per second", "RCU/s", "read capacity units per second");
+        var pageSize = CliOptions.WholeNumber("--page-size", "Items per Scan page", 1, 10_000, 500);
+        var restart = new Option<bool>("--restart") { Description = "Forget the checkpoints and scan again" };
+        var json = CliOptions.Json();
+
+        var command = new Command("backfill", "Load the items that predate the streams (resumes from checkpoints)")
+        {
+            tables, segments, parallel, rate, pageSize, restart, json,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(cli, new Arguments(
+            parse.GetValue(tables), parse.GetValue(segments), parse.GetValue(parallel), parse.GetValue(rate),
+            parse.GetValue(pageSize), parse.GetValue(restart), parse.GetValue(json)), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext cli, Arguments args, CancellationToken cancellationToken)
+    {
+        var started = cli.Time.GetTimestamp();
+        await using var services = await cli.StartAsync("backfill", cancellationToken);
+        var tables = SelectTables(services.Mapping, args.Tables);
         await services.Migrator.MigrateAsync(cancellationToken);
         var runner = new BackfillRunner(services.Backfiller, services.DynamoDb);
         var estimate = await runner.EstimateItemsAsync(tables, cancellationToken);
 
-        var bar = new ProgressBar(console, estimate, time);
-        var summary = await runner.RunAsync(tables, segments, parallel, new BackfillOptions(pageSize, rate), parsed.Flag("--restart"), bar, cancellationToken);
-        bar.Finish();
+        var parallel = args.Parallel ?? Math.Min(args.Segments, 8);
+        var options = new BackfillOptions(args.PageSize, args.Rate);
+        var summary = await BackfillProgress.RunAsync(cli, estimate,
+            progress => runner.RunAsync(tables, args.Segments, parallel, options, args.Restart, progress, cancellationToken));
+        var elapsed = cli.Time.GetElapsedTime(started);
 
-        if (parsed.Flag("--json"))
+        if (args.Json)
         {
-            console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, long>
+            cli.Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, long>
             {
                 ["itemsScanned"] = summary.ItemsScanned,
                 ["itemsWritten"] = summary.ItemsWritten,
@@ -53,10 +62,10 @@ internal static class BackfillCommand
         else
         {
             foreach (var table in summary.Segments.GroupBy(s => s.SourceTable))
-                console.Out.WriteLine($"{table.Key}: {table.Sum(s => s.ItemsScanned)} items scanned, {table.Sum(s => s.ItemsWritten)} written, " +
-                                      $"{table.Count(s => s.Done)}/{table.Count()} segments done");
-            console.Out.WriteLine($"backfill {(summary.Done ? "complete" : "incomplete")}: {summary.ItemsScanned} items scanned, " +
-                                  $"{summary.ItemsWritten} written in {bar.Elapsed.TotalSeconds:F1} s");
+                cli.Console.Out.WriteLine($"{table.Key}: {table.Sum(s => s.ItemsScanned)} items scanned, {table.Sum(s => s.ItemsWritten)} written, " +
+                                          $"{table.Count(s => s.Done)}/{table.Count()} segments done");
+            cli.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"backfill {(summary.Done ? "complete" : "incomplete")}: {summary.ItemsScanned} items scanned, {summary.ItemsWritten} written in {elapsed.TotalSeconds:F1} s"));
         }
         return summary.Done ? ExitCodes.Ok : ExitCodes.Problem;
     }
@@ -69,56 +78,5 @@ internal static class BackfillCommand
                          ?? throw new UsageException($"--tables: '{n}' is not a synced table ({string.Join(", ", mapping.Tables.Select(t => t.Table))})."))
             .Distinct()
             .ToList();
-    }
-
-    private static int Whole(string? text, string option, int fallback, int min, int max)
-    {
-        if (text is null) return fallback;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new UsageException($"{option} must be a whole number from {min} to {max}, got '{text}'.");
-    }
-
-    /// <summary>Items/s and ETA on an interactive stderr, redrawn at most every 200 ms; nothing otherwise.</summary>
-    private sealed class ProgressBar(CliConsole console, long estimate, TimeProvider time) : IProgress<int>
-    {
-        private readonly long _started = time.GetTimestamp();
-        private readonly Lock _gate = new();
-        private long _items;
-        private long _drawn;
-
-        public TimeSpan Elapsed => time.GetElapsedTime(_started);
-
-        public void Report(int value)
-        {
-            lock (_gate)
-            {
-                _items += value;
-                if (!console.IsInteractive || Stopwatch.GetElapsedTime(_drawn).TotalMilliseconds < 200) return;
-                _drawn = Stopwatch.GetTimestamp();
-                Draw();
-            }
-        }
-
-        private void Draw()
-        {
-            var seconds = Math.Max(Elapsed.TotalSeconds, 0.001);
-            var rate = _items / seconds;
-            var fraction = estimate > 0 ? Math.Min(1, (double)_items / estimate) : 0;
-            var filled = (int)(fraction * 30);
-            var eta = rate > 0 && estimate > _items ? TimeSpan.FromSeconds((estimate - _items) / rate).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : "-";
-            console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-                $"\r[{new string('#', filled)}{new string('-', 30 - filled)}] {fraction,4:P0} {_items:N0}/{estimate:N0} items  {rate:N0} items/s  ETA {eta}   "));
-        }
-
-        public void Finish()
-        {
-            lock (_gate)
-            {
-                if (!console.IsInteractive) return;
-                Draw();
-                console.Error.WriteLine();
-            }
-        }
     }
 }

@@ -1,67 +1,79 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using CloudShelf.Sync.Configuration;
-using CloudShelf.Sync.Hosting;
-using CloudShelf.Sync.Observability;
 using Npgsql;
+using Spectre.Console;
 
 namespace CloudShelf.Sync.Cli;
 
-/// <summary>Dispatches a command line to its command and turns failures into exit statuses.</summary>
+/// <summary>The command tree, and the one place where failures become exit statuses.</summary>
 internal static class CliApplication
 {
-    public const string Usage = """
-        usage: cloudshelf-sync <command> [options]
+    private const string HelpFooter = """
+        Environment:
+          CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
+          CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL; NO_COLOR turns colour off.
 
-        commands:
-          migrate                                  apply the PostgreSQL schema migrations
-          invoke <function> --event <file|->       run a function's handler in-process; its JSON response on stdout
-          quarantine list [--table T] [--all] [--limit N] [--json]
-                                                   list quarantined records (open ones unless --all)
-          quarantine replay (--id N ... | --all-open) [--json]
-                                                   send quarantined records through the sync again
-          backfill [--tables T,...] [--segments N] [--parallel N] [--rate RCU/s] [--page-size N] [--restart] [--json]
-                                                   load the items that predate the streams (resumes from checkpoints)
-
-        functions: stream-sync, backfill (events/backfill/segment.json); drift-detector and sync-lag are not available yet
-        environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
-                     CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL
-        exit status: 0 success, 1 the command found a problem, 2 it could not run
+        Exit status:
+          0 success, 1 the command found a problem, 2 it could not run (bad arguments, settings or database).
         """;
+
+    /// <summary>Every command, one line each: a new command is its own file plus a line here.</summary>
+    public static RootCommand CreateRootCommand(CliContext cli)
+    {
+        var root = new RootCommand("Operator CLI for CloudShelf.Sync: runs the functions' code from a laptop, CI or a bastion.")
+        {
+            MigrateCommand.Create(cli),
+            InvokeCommand.Create(cli),
+            QuarantineCommand.Create(cli),
+            BackfillCommand.Create(cli),
+        };
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithFooterAction((HelpAction)help.Action!, HelpFooter);
+        return root;
+    }
 
     public static async Task<int> RunAsync(
         IReadOnlyList<string> args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
+        var cli = new CliContext(console, environment, time);
+        var parsed = CreateRootCommand(cli).Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            (args.Count == 0 ? console.Error : console.Out).WriteLine(Usage);
-            return args.Count == 0 ? ExitCodes.CannotRun : ExitCodes.Ok;
+            // System.CommandLine would exit 1 on a parse error; this CLI keeps 1 for "found a problem".
+            foreach (var error in parsed.Errors) WriteError(cli, error.Message);
+            var path = string.Join(' ', CommandPath(parsed.CommandResult));
+            console.Error.WriteLine($"Run '{path} --help' for usage.");
+            return ExitCodes.CannotRun;
         }
 
         try
         {
-            return args[0] switch
+            return await parsed.InvokeAsync(new InvocationConfiguration
             {
-                "migrate" => await MigrateCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
-                "invoke" => await InvokeCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
-                "quarantine" => await QuarantineCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
-                "backfill" => await BackfillCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
-                _ => throw new UsageException($"Unknown command '{args[0]}'."),
-            };
+                Output = console.Out,
+                Error = console.Error,
+                // Failures are mapped to exit statuses below, not printed as stack traces.
+                EnableDefaultExceptionHandler = false,
+                // Program owns Ctrl-C: it cancels the token, and the commands stop at their next await.
+                ProcessTerminationTimeout = null,
+            }, cancellationToken);
         }
         catch (UsageException e)
         {
-            console.Error.WriteLine($"error: {e.Message}");
+            WriteError(cli, e.Message);
             console.Error.WriteLine("Run 'cloudshelf-sync --help' for usage.");
             return ExitCodes.CannotRun;
         }
         catch (ConfigurationException e)
         {
-            console.Error.WriteLine($"error: setting {e.Message}");
+            WriteError(cli, $"setting {e.Message}");
             return ExitCodes.CannotRun;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             // Npgsql's messages name host and port, never the password.
-            console.Error.WriteLine($"error: cannot reach PostgreSQL: {e.Message}");
+            WriteError(cli, $"cannot reach PostgreSQL: {e.Message}");
             return ExitCodes.CannotRun;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -71,32 +83,15 @@ internal static class CliApplication
         }
     }
 
-    /// <summary>Settings, logs to stderr, metrics to stderr, services: what every command starts with.</summary>
-    public static async Task<SyncServices> StartAsync(CliConsole console, IEnvironment environment, TimeProvider time, string functionName,
-        CancellationToken cancellationToken)
-    {
-        var settings = SyncSettings.Load(environment);
-        var context = new LogContext { Service = settings.ServiceName, FunctionName = functionName, ColdStart = true };
-        var log = new JsonLogger(console.Error, context, time, settings.LogLevel);
-        var metrics = new EmfMetrics(console.Error, settings.ServiceName, time);
-        return await SyncServices.CreateAsync(settings, log, metrics, time, cancellationToken: cancellationToken);
-    }
-}
+    private static void WriteError(CliContext cli, string message) =>
+        cli.Error.MarkupLineInterpolated($"[red]error:[/] {message}");
 
-/// <summary><c>migrate</c>: applies what is missing; a second run is a no-op.</summary>
-internal static class MigrateCommand
-{
-    public static async Task<int> RunAsync(IEnumerable<string> args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary><c>cloudshelf-sync quarantine replay</c>: the words that lead to the command that failed to parse.</summary>
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
     {
-        var parsed = CliArguments.Parse(args, new HashSet<string>(), new HashSet<string>());
-        if (parsed.Positional.Count > 0) throw new UsageException($"migrate takes no arguments, got '{parsed.Positional[0]}'.");
-        await using var services = await CliApplication.StartAsync(console, environment, time, "migrate", cancellationToken);
-        var applied = await services.Migrator.MigrateAsync(cancellationToken);
-        foreach (var migration in applied) console.Out.WriteLine($"applied {migration.Name}");
-        var version = Postgres.SchemaMigrator.Embedded[^1].Version;
-        console.Out.WriteLine(applied.Count == 0
-            ? $"schema is up to date (version {version})"
-            : $"schema migrated to version {version} ({applied.Count} migration(s) applied)");
-        return ExitCodes.Ok;
+        var names = new Stack<string>();
+        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
+            if (r is System.CommandLine.Parsing.CommandResult c) names.Push(c.Parent is null ? "cloudshelf-sync" : c.Command.Name);
+        return names;
     }
 }

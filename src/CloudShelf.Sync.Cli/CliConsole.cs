@@ -5,19 +5,9 @@ namespace CloudShelf.Sync.Cli;
 /// <param name="InStream">Raw standard input, for <c>--event -</c>.</param>
 /// <param name="Out">Reports and responses.</param>
 /// <param name="Error">Logs, metrics, progress and errors.</param>
-/// <param name="IsInteractive">Whether a person watches Error (progress bars, colours).</param>
-internal sealed record CliConsole(TextReader In, Stream InStream, TextWriter Out, TextWriter Error, bool IsInteractive);
-
-/// <summary>Exit statuses shared by every command (DESIGN.md section 9).</summary>
-internal static class ExitCodes
+/// <param name="IsInteractive">Whether Error is a terminal a person watches (progress bars, colours).</param>
+internal sealed record CliConsole(TextReader In, Stream InStream, TextWriter Out, TextWriter Error, bool IsInteractive)
 {
-    /// <summary>Success, or healthy.</summary>
-    public const int Ok = 0;
-    /// <summary>The command ran and found a problem (or the handler threw).</summary>
-    public const int Problem = 1;
-    /// <summary>The command could not run: bad arguments, bad settings, unreachable database.</summary>
-    public const int CannotRun = 2;
+    /// <summary>Whether Out is a terminal (colours, boxed tables); false when it is piped or redirected.</summary>
+    public bool OutIsTerminal { get; init; }
 }
-
-/// <summary>A usage error: exit 2 with the message.</summary>
-internal sealed class UsageException(string message) : Exception(message);

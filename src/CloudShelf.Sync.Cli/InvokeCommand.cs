@@ -1,6 +1,6 @@
-using CloudShelf.Sync.Configuration;
-using CloudShelf.Sync.Observability;
+using System.CommandLine;
 using CloudShelf.Sync.Hosting;
+using CloudShelf.Sync.Observability;
 
 namespace CloudShelf.Sync.Cli;
 
@@ -11,33 +11,43 @@ namespace CloudShelf.Sync.Cli;
 /// </summary>
 internal static class InvokeCommand
 {
-    public static async Task<int> RunAsync(IEnumerable<string> args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
+    public static Command Create(CliContext cli)
     {
-        var parsed = CliArguments.Parse(args, new HashSet<string> { "--event" }, new HashSet<string>());
-        if (parsed.Positional.Count != 1) throw new UsageException("invoke needs exactly one function name, e.g. invoke stream-sync --event events/books-insert.json.");
-        var function = parsed.Positional[0];
-        if (!FunctionCatalog.Names.Contains(function))
-            throw new UsageException($"Unknown function '{function}'; the functions are: {string.Join(", ", FunctionCatalog.Names)}.");
-        var source = parsed.Value("--event") ?? throw new UsageException("invoke needs --event <file|->.");
-        var eventJson = await ReadEventAsync(source, console, cancellationToken);
+        var function = new Argument<string>("function") { Description = "The function whose handler runs" };
+        function.AcceptOnlyFromAmong([.. FunctionCatalog.Names]);
+        var eventSource = new Option<string>("--event")
+        {
+            Description = "The event JSON: a file, or - for stdin (e.g. events/books-insert.json)",
+            HelpName = "file|-",
+            Required = true,
+        };
+        var command = new Command("invoke", "Run a function's handler in-process; only its JSON response goes to stdout") { function, eventSource };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(cli, parse.GetRequiredValue(function), parse.GetRequiredValue(eventSource), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext cli, string function, string source, CancellationToken cancellationToken)
+    {
+        var eventJson = await ReadEventAsync(source, cli.Console, cancellationToken);
 
         // The same start-up as bootstrap: the settings are checked for every function, the
         // database is migrated for those that use it.
-        await using var services = await CliApplication.StartAsync(console, environment, time, function, cancellationToken);
+        await using var services = await cli.StartAsync(function, cancellationToken);
         if (FunctionCatalog.NeedsServices(function)) await services.Migrator.MigrateAsync(cancellationToken);
         var handler = FunctionCatalog.Create(function, services);
         var context = new InvocationContext(Guid.NewGuid().ToString(), DateTimeOffset.MaxValue, null, null);
         try
         {
             var response = await handler.HandleAsync(eventJson, context, cancellationToken);
-            await console.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(response));
+            await cli.Console.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(response));
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // In Lambda this is an invocation error: the whole batch is retried.
             services.Log.Error(e, "Handler failed");
-            await console.Error.WriteLineAsync($"error: the {function} handler failed: {e.Message}");
+            await cli.Console.Error.WriteLineAsync($"error: the {function} handler failed: {e.Message}");
             return ExitCodes.Problem;
         }
         finally
@@ -54,7 +64,7 @@ internal static class InvokeCommand
             await console.InStream.CopyToAsync(buffer, cancellationToken);
             return buffer.ToArray();
         }
-        if (!File.Exists(source)) throw new UsageException($"Event file '{source}' does not exist.");
+        if (!File.Exists(source)) throw new UsageException($"--event: file '{source}' does not exist.");
         return await File.ReadAllBytesAsync(source, cancellationToken);
     }
 }

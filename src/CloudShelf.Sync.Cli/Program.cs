@@ -12,7 +12,10 @@ internal static class Program
             e.Cancel = true;
             cancellation.Cancel();
         };
-        var console = new CliConsole(Console.In, Console.OpenStandardInput(), Console.Out, Console.Error, !Console.IsErrorRedirected);
+        var console = new CliConsole(Console.In, Console.OpenStandardInput(), Console.Out, Console.Error, !Console.IsErrorRedirected)
+        {
+            OutIsTerminal = !Console.IsOutputRedirected,
+        };
         return await CliApplication.RunAsync(args, console, ProcessEnvironment.Instance, TimeProvider.System, cancellation.Token);
     }
 }

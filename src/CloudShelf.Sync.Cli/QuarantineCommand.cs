@@ -1,61 +1,94 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
-using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Postgres;
+using Spectre.Console;
 
 namespace CloudShelf.Sync.Cli;
 
 /// <summary><c>quarantine list</c> and <c>quarantine replay</c>.</summary>
 internal static class QuarantineCommand
 {
-    public static async Task<int> RunAsync(IEnumerable<string> args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var parsed = CliArguments.Parse(args,
-            new HashSet<string> { "--table", "--limit", "--id" },
-            new HashSet<string> { "--json", "--all", "--all-open" });
-        if (parsed.Positional.Count != 1 || parsed.Positional[0] is not ("list" or "replay"))
-            throw new UsageException("quarantine needs a subcommand: list or replay.");
+    public static Command Create(CliContext cli) =>
+        new("quarantine", "List quarantined records, or send them through the sync again")
+        {
+            CreateList(cli),
+            CreateReplay(cli),
+        };
 
-        return parsed.Positional[0] == "list"
-            ? await ListAsync(parsed, console, environment, time, cancellationToken)
-            : await ReplayAsync(parsed, console, environment, time, cancellationToken);
+    private static Command CreateList(CliContext cli)
+    {
+        var table = new Option<string>("--table") { Description = "Only records of this table (target or source name)", HelpName = "T" };
+        var all = new Option<bool>("--all") { Description = "Resolved records too, not only the open ones" };
+        var limit = CliOptions.WholeNumber("--limit", "At most this many records, newest first", 1, int.MaxValue, 1000);
+        var json = CliOptions.Json();
+        var command = new Command("list", "List quarantined records (open ones unless --all)") { table, all, limit, json };
+        command.SetAction((parse, cancellationToken) => ListAsync(cli,
+            parse.GetValue(table), parse.GetValue(all), parse.GetValue(limit), parse.GetValue(json), cancellationToken));
+        return command;
     }
 
-    private static async Task<int> ListAsync(CliArguments args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
+    private static Command CreateReplay(CliContext cli)
     {
-        var limit = 1000;
-        if (args.Value("--limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1))
-            throw new UsageException($"--limit must be a positive whole number, got '{limitText}'.");
+        var ids = new Option<long[]>("--id")
+        {
+            Description = "A quarantine id; repeatable, or comma-separated",
+            HelpName = "N",
+            CustomParser = ParseIds,
+        };
+        var allOpen = new Option<bool>("--all-open") { Description = "Every open record" };
+        var json = CliOptions.Json();
+        var command = new Command("replay", "Send quarantined records through the sync again, with the same ordering guard") { ids, allOpen, json };
+        command.Validators.Add(result =>
+        {
+            // Tokens, not values: a malformed --id has its own error, and its value cannot be read.
+            // System.CommandLine lets a list option go without a value, so that is checked here too.
+            if (result.GetResult(ids) is { Tokens.Count: 0 })
+                result.AddError("Required argument missing for option: '--id'.");
+            else if (result.GetValue(allOpen) == result.GetResult(ids) is { Tokens.Count: > 0 })
+                result.AddError("quarantine replay needs either --id N (repeatable, or comma-separated) or --all-open.");
+        });
+        command.SetAction((parse, cancellationToken) => ReplayAsync(cli,
+            parse.GetValue(ids) ?? [], parse.GetValue(allOpen), parse.GetValue(json), cancellationToken));
+        return command;
+    }
 
-        await using var services = await CliApplication.StartAsync(console, environment, time, "quarantine", cancellationToken);
+    private static long[] ParseIds(ArgumentResult result)
+    {
+        var ids = new List<long>();
+        foreach (var text in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                result.AddError($"--id must be a quarantine id (a whole number), got '{text}'.");
+                return [];
+            }
+            ids.Add(id);
+        }
+        return [.. ids];
+    }
+
+    private static async Task<int> ListAsync(CliContext cli, string? table, bool all, int limit, bool json, CancellationToken cancellationToken)
+    {
+        await using var services = await cli.StartAsync("quarantine", cancellationToken);
         await services.Migrator.MigrateAsync(cancellationToken);
-        var records = await services.Quarantine.ListAsync(args.Value("--table"), args.Flag("--all"), limit, cancellationToken);
-        if (args.Flag("--json")) WriteJson(console.Out, records);
-        else WriteTable(console.Out, records);
+        var records = await services.Quarantine.ListAsync(table, all, limit, cancellationToken);
+        if (json) WriteJson(cli.Console.Out, records);
+        else WriteTable(cli, records);
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ReplayAsync(CliArguments args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<int> ReplayAsync(CliContext cli, IReadOnlyList<long> ids, bool all, bool json, CancellationToken cancellationToken)
     {
-        var ids = new List<long>();
-        foreach (var text in args.Values("--id").SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-        {
-            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                throw new UsageException($"--id must be a quarantine id (a whole number), got '{text}'.");
-            ids.Add(id);
-        }
-        var all = args.Flag("--all-open");
-        if (all == (ids.Count > 0))
-            throw new UsageException("quarantine replay needs either --id N (repeatable, or comma-separated) or --all-open.");
-
-        await using var services = await CliApplication.StartAsync(console, environment, time, "quarantine", cancellationToken);
+        await using var services = await cli.StartAsync("quarantine", cancellationToken);
         await services.Migrator.MigrateAsync(cancellationToken);
         var result = await services.Replayer.ReplayAsync(all ? null : ids, cancellationToken);
         services.Metrics.Flush();
 
-        if (args.Flag("--json"))
+        if (json)
         {
-            var json = JsonSerializer.Serialize(new Dictionary<string, int>
+            var report = JsonSerializer.Serialize(new Dictionary<string, int>
             {
                 ["attempted"] = result.Attempted,
                 ["applied"] = result.Applied,
@@ -64,36 +97,45 @@ internal static class QuarantineCommand
                 ["stillQuarantined"] = result.StillQuarantined,
                 ["failed"] = result.Failed,
             }, CliJsonContext.Default.DictionaryStringInt32);
-            console.Out.WriteLine(json);
+            cli.Console.Out.WriteLine(report);
         }
         else
         {
-            console.Out.WriteLine(
+            cli.Console.Out.WriteLine(
                 $"replayed {result.Attempted}: {result.Applied} applied, {result.Superseded} superseded, {result.Skipped} skipped, " +
                 $"{result.StillQuarantined} still quarantined, {result.Failed} failed");
         }
         return result.StillQuarantined == 0 && result.Failed == 0 ? ExitCodes.Ok : ExitCodes.Problem;
     }
 
-    private static void WriteTable(TextWriter output, IReadOnlyList<QuarantinedRecord> records)
+    private static void WriteTable(CliContext cli, IReadOnlyList<QuarantinedRecord> records)
     {
         if (records.Count == 0)
         {
-            output.WriteLine("no quarantined records");
+            cli.Out.WriteLine("no quarantined records");
             return;
         }
-        output.WriteLine($"{"ID",-8} {"TABLE",-12} {"KEY",-28} {"EVENT",-7} {"SEQUENCE",-42} {"QUARANTINED (UTC)",-20} {"STATUS",-12} REASON");
+        // Boxed on a terminal, long values wrapped to its width; plain columns, one record per line,
+        // when piped into grep or a file.
+        var table = new Table { Border = cli.OutIsTerminal ? TableBorder.Rounded : TableBorder.None };
+        foreach (var header in (string[])["ID", "TABLE", "KEY", "EVENT", "SEQUENCE", "QUARANTINED (UTC)", "STATUS", "REASON"])
+            table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))) { NoWrap = header is not ("KEY" or "SEQUENCE" or "REASON") });
         foreach (var r in records)
         {
-            var status = r.ResolvedAt is null ? "open" : r.Resolution ?? "resolved";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Id,-8} {Cut(r.TargetTable ?? r.SourceTable, 12),-12} {Cut(r.Key, 28),-28} {r.EventName ?? "-",-7} {r.SequenceNumber ?? "-",-42} {r.QuarantinedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {status,-12} {r.Reason}"));
+            var open = r.ResolvedAt is null;
+            table.AddRow(
+                new Text(r.Id.ToString(CultureInfo.InvariantCulture)),
+                new Text(r.TargetTable ?? r.SourceTable ?? "-"),
+                new Text(r.Key ?? "-"),
+                new Text(r.EventName ?? "-"),
+                new Text(r.SequenceNumber ?? "-"),
+                new Text(r.QuarantinedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
+                new Text(open ? "open" : r.Resolution ?? "resolved", new Style(open ? Color.Yellow : Color.Green)),
+                new Text(r.Reason));
         }
-        output.WriteLine($"{records.Count} record(s)");
+        cli.Out.Write(table);
+        cli.Out.WriteLine($"{records.Count} record(s)");
     }
-
-    private static string Cut(string? value, int width) =>
-        value is null ? "-" : value.Length <= width ? value : string.Concat(value.AsSpan(0, width - 1), "…");
 
     private static void WriteJson(TextWriter output, IReadOnlyList<QuarantinedRecord> records)
     {
@@ -126,7 +168,3 @@ internal static class QuarantineCommand
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, int>))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, long>))]
-internal sealed partial class CliJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
