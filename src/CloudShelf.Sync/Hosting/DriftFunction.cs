@@ -41,6 +41,19 @@ public sealed class DriftResponse
     /// <summary>Per table.</summary>
     [JsonPropertyName("tables")]
     public List<DriftTableResponse> Tables { get; set; } = [];
+
+    /// <summary>The response form of a run's report.</summary>
+    public static DriftResponse From(DriftReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return new DriftResponse
+        {
+            RunId = report.RunId,
+            Mode = report.Mode,
+            OpenDrift = report.OpenDrift,
+            Tables = report.Tables.Select(DriftTableResponse.From).ToList(),
+        };
+    }
 }
 
 /// <summary>One table's counts in <see cref="DriftResponse"/>.</summary>
@@ -166,14 +179,6 @@ internal sealed class DriftFunction(SyncServices services) : IFunctionHandler
             TimeBudget = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1),
         };
         var report = await services.Drift.RunAsync(options, cancellationToken);
-        return JsonSerializer.SerializeToUtf8Bytes(ToResponse(report), DriftFunctionJsonContext.Default.DriftResponse);
+        return JsonSerializer.SerializeToUtf8Bytes(DriftResponse.From(report), DriftFunctionJsonContext.Default.DriftResponse);
     }
-
-    public static DriftResponse ToResponse(DriftReport report) => new()
-    {
-        RunId = report.RunId,
-        Mode = report.Mode,
-        OpenDrift = report.OpenDrift,
-        Tables = report.Tables.Select(DriftTableResponse.From).ToList(),
-    };
 }

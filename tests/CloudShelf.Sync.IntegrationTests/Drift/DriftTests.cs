@@ -308,6 +308,54 @@ public sealed class DriftTests(SyncServerFixture postgres, DynaliteFixture dynal
         await s.AssertStoresEqualAsync();
     }
 
+    private async Task<(int Code, string Out, string Error)> CliAsync(DriftScenario s, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var environment = new CloudShelf.Sync.Configuration.DictionaryEnvironment(new Dictionary<string, string>
+        {
+            [CloudShelf.Sync.Configuration.SyncSettings.PostgresConnectionVariable] = s.Db.ConnectionString,
+            [CloudShelf.Sync.Configuration.SyncSettings.DynamoDbEndpointVariable] = dynalite.Server.Endpoint,
+            [CloudShelf.Sync.Configuration.SyncSettings.BooksTableVariable] = s.Names.Books,
+            [CloudShelf.Sync.Configuration.SyncSettings.UsersTableVariable] = s.Names.Users,
+            [CloudShelf.Sync.Configuration.SyncSettings.OrdersTableVariable] = s.Names.Orders,
+        });
+        var code = await CloudShelf.Sync.Cli.CliApplication.RunAsync(args,
+            new CloudShelf.Sync.Cli.CliConsole(TextReader.Null, Stream.Null, output, error, false), environment, TimeProvider.System, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task The_drift_command_exits_1_on_drift_0_once_repaired_and_2_when_it_cannot_run()
+    {
+        await using var s = await ScenarioAsync(books: 20, orders: 8);
+        await TamperAsync(s);
+
+        var found = await CliAsync(s, "drift", "--tables", "books,orders", "--json");
+        var repaired = await CliAsync(s, "drift", "--repair");
+        var clean = await CliAsync(s, "drift", "--sample", "0.5");
+        var badFraction = await CliAsync(s, "drift", "--sample", "2");
+        var badTable = await CliAsync(s, "drift", "--tables", "carts");
+
+        Assert.Equal(1, found.Code);
+        using (var json = System.Text.Json.JsonDocument.Parse(found.Out))
+        {
+            Assert.Equal(6, json.RootElement.GetProperty("openDrift").GetInt32());
+            var books = json.RootElement.GetProperty("tables").EnumerateArray().Single(t => t.GetProperty("table").GetString() == "books");
+            Assert.Contains(books.GetProperty("findings").EnumerateArray(),
+                f => f.GetProperty("key").GetString() == "b-0003" && f.GetProperty("attributes")[0].GetString() == "price");
+        }
+        Assert.Equal(0, repaired.Code);
+        Assert.Contains("changed b-0003 price (repaired)", repaired.Out, StringComparison.Ordinal);
+        Assert.Equal(0, clean.Code);
+        Assert.Contains("no drift", clean.Out, StringComparison.Ordinal);
+        Assert.Equal(2, badFraction.Code);
+        Assert.Contains("--sample must be a fraction", badFraction.Error, StringComparison.Ordinal);
+        Assert.Equal(2, badTable.Code);
+        Assert.Contains("'carts' is not a synced table", badTable.Error, StringComparison.Ordinal);
+        await s.AssertStoresEqualAsync();
+    }
+
     /// <summary>A stream audit stand-in: the keys it names have a change not yet applied; optionally acts when asked.</summary>
     private sealed class PendingKeys(params string[] keys) : IPendingChanges
     {
