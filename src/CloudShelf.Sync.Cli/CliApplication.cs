@@ -28,6 +28,7 @@ internal static class CliApplication
             InvokeCommand.Create(cli),
             QuarantineCommand.Create(cli),
             BackfillCommand.Create(cli),
+            DriftCommand.Create(cli),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithFooterAction((HelpAction)help.Action!, HelpFooter);

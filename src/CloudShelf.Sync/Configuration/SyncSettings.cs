@@ -75,6 +75,13 @@ public sealed partial record SyncSettings
     /// <summary>A PEM bundle of CA certificates (the RDS bundle) to verify the server: TLS verify-full instead of require.</summary>
     public const string DbRootCertificateVariable = "CLOUDSHELF_DB_ROOT_CERT";
 
+    /// <summary>Drift detection: <c>true</c> to repair the drift it finds (default <c>false</c>).</summary>
+    public const string DriftRepairVariable = "CLOUDSHELF_DRIFT_REPAIR";
+    /// <summary>Drift detection: scan segments of a new pass (default 8).</summary>
+    public const string DriftSegmentsVariable = "CLOUDSHELF_DRIFT_SEGMENTS";
+    /// <summary>Drift detection: read capacity units per second it may consume (default: no limit).</summary>
+    public const string DriftReadUnitsVariable = "CLOUDSHELF_DRIFT_READ_UNITS";
+
     /// <summary>The PostgreSQL connection string, used as is; null when the secret is used instead.</summary>
     public string? PostgresConnection { get; init; }
 
@@ -101,6 +108,15 @@ public sealed partial record SyncSettings
 
     /// <summary>The minimum log level.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Whether the drift detector repairs what it finds.</summary>
+    public bool DriftRepair { get; init; }
+
+    /// <summary>Scan segments of a new drift pass.</summary>
+    public int DriftSegments { get; init; } = 8;
+
+    /// <summary>Read capacity units per second the drift detector may consume; null for no limit.</summary>
+    public double? DriftReadUnitsPerSecond { get; init; }
 
     /// <summary>Reads and validates the settings.</summary>
     /// <exception cref="ConfigurationException">A setting is missing or malformed; the message names it.</exception>
@@ -147,6 +163,9 @@ public sealed partial record SyncSettings
             Region = NonEmpty(environment.Get(RegionVariable)) ?? "us-east-1",
             ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
             LogLevel = string.IsNullOrWhiteSpace(level) ? LogLevel.Information : parsedLevel,
+            DriftRepair = DriftRepairSetting(environment),
+            DriftSegments = DriftSegmentsSetting(environment),
+            DriftReadUnitsPerSecond = DriftReadUnitsSetting(environment),
         };
     }
 
@@ -172,6 +191,33 @@ public sealed partial record SyncSettings
         if (!DynamoTableName().IsMatch(value))
             throw new ConfigurationException(variable, $"'{value}' is not a DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.').");
         return value;
+    }
+
+    private static bool DriftRepairSetting(IEnvironment environment) =>
+        NonEmpty(environment.Get(DriftRepairVariable))?.ToLowerInvariant() switch
+        {
+            null or "false" => false,
+            "true" => true,
+            var other => throw new ConfigurationException(DriftRepairVariable, $"'{other}' is not 'true' or 'false'."),
+        };
+
+    private static int DriftSegmentsSetting(IEnvironment environment)
+    {
+        var text = NonEmpty(environment.Get(DriftSegmentsVariable));
+        if (text is null) return 8;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 1_000_000)
+            throw new ConfigurationException(DriftSegmentsVariable, $"'{text}' is not a whole number from 1 to 1000000.");
+        return n;
+    }
+
+    private static double? DriftReadUnitsSetting(IEnvironment environment)
+    {
+        var text = NonEmpty(environment.Get(DriftReadUnitsVariable));
+        if (text is null) return null;
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate)
+            || !double.IsFinite(rate) || rate <= 0)
+            throw new ConfigurationException(DriftReadUnitsVariable, $"'{text}' is not a positive number of read capacity units per second.");
+        return rate;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using CloudShelf.Sync.Backfill;
 using CloudShelf.Sync.Configuration;
+using CloudShelf.Sync.Drift;
 using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
@@ -29,6 +30,7 @@ public sealed class SyncServices : IAsyncDisposable
         DataSource = dataSource;
         Log = log;
         Metrics = metrics;
+        Time = time;
         Mapping = CloudShelfMapping.Create(settings.Tables);
         // The DynamoDB client is built on first use: only streams without new images need it,
         // and cold start should not pay for it otherwise.
@@ -44,9 +46,15 @@ public sealed class SyncServices : IAsyncDisposable
         Migrator = new SchemaMigrator(dataSource);
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
+        _drift = new Lazy<DriftDetector>(() => new DriftDetector(_dynamoDb.Value, dataSource, Mapping,
+            new DriftRepairer(dataSource, writer, Mapping), log, metrics, time));
     }
 
     private readonly Lazy<Backfiller> _backfiller;
+    private readonly Lazy<DriftDetector> _drift;
+
+    /// <summary>Drift detection and repair (built on first use).</summary>
+    public DriftDetector Drift => _drift.Value;
 
     /// <summary>The DynamoDB client (built on first use).</summary>
     public IAmazonDynamoDB DynamoDb => _dynamoDb.Value;
@@ -65,6 +73,9 @@ public sealed class SyncServices : IAsyncDisposable
 
     /// <summary>The metrics.</summary>
     public IMetrics Metrics { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>The table mapping of this stage.</summary>
     public SyncMapping Mapping { get; }

@@ -221,7 +221,6 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("drift-detector")]
     [InlineData("sync-lag")]
     public async Task Functions_of_later_releases_answer_with_a_clear_error(string name)
     {

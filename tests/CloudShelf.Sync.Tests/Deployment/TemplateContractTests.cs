@@ -354,9 +354,30 @@ public sealed class TemplateContractTests
             var function = Functions.Single(f => Handler(f.Resource) == handler);
             var schedules = Yaml.Map(SamTemplate.Properties(function.Resource), "Events").Children.Values.Cast<YamlMappingNode>()
                 .Where(e => Yaml.Text(Yaml.Find(e, "Type")!) == "Schedule")
-                .Select(e => Yaml.Text(Yaml.Find(SamTemplate.Properties(e), "Schedule")!));
+                .Select(e => Yaml.Find(SamTemplate.Properties(e), "Schedule")!)
+                // A schedule may be a parameter (drift-detector's is): its default is the schedule.
+                .Select(s => Yaml.TagOf(s) == "!Ref" ? Yaml.Text(Yaml.Find(_template.Parameter(Yaml.Text(s)), "Default")!) : Yaml.Text(s));
             Assert.Equal(rate, Assert.Single(schedules));
         }
+    }
+
+    [Fact]
+    public void The_drift_schedule_is_a_parameter_and_drift_over_10_items_in_any_table_alarms()
+    {
+        var drift = Functions.Single(f => Handler(f.Resource) == FunctionCatalog.DriftDetector);
+        var schedule = Yaml.Descendants(Yaml.Map(SamTemplate.Properties(drift.Resource), "Events")).OfType<YamlMappingNode>()
+            .Select(m => Yaml.Find(m, "Schedule")).Single(n => n is not null)!;
+        Assert.Equal(("!Ref", "DriftSchedule"), (Yaml.TagOf(schedule), Yaml.Text(schedule)));
+        Assert.True(_template.Environment(drift.Resource).ContainsKey(SyncSettings.DriftRepairVariable));
+
+        var alarm = _template.Resources("AWS::CloudWatch::Alarm").Single(a =>
+            Yaml.Descendants(a.Resource).OfType<YamlScalarNode>().Any(n => n.Value == MetricNames.DataDriftCount)).Resource;
+        var properties = SamTemplate.Properties(alarm);
+        Assert.Equal("10", Yaml.Text(Yaml.Find(properties, "Threshold")!));
+        Assert.Equal("GreaterThanThreshold", Yaml.Text(Yaml.Find(properties, "ComparisonOperator")!));
+        var tables = Yaml.Descendants(Yaml.Find(properties, "Metrics")!).OfType<YamlMappingNode>()
+            .Where(m => Yaml.Find(m, "Name") is { } n && Yaml.Text(n) == "Table").Select(m => Yaml.Text(Yaml.Find(m, "Value")!)).ToHashSet();
+        Assert.Equal(CloudShelf.Sync.Mapping.CloudShelfMapping.Create(CloudShelf.Sync.Mapping.SourceTableNames.Default).Tables.Select(t => t.Table).ToHashSet(), tables);
     }
 
     // ---------------------------------------------------------------------------------------------
