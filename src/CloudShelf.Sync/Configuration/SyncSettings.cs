@@ -76,6 +76,22 @@ public sealed partial record SyncSettings
     public const string DbSecretSourceVariable = "CLOUDSHELF_DB_SECRET_SOURCE";
     /// <summary>A PEM bundle of CA certificates (the RDS bundle) to verify the server: TLS verify-full instead of require.</summary>
     public const string DbRootCertificateVariable = "CLOUDSHELF_DB_ROOT_CERT";
+    /// <summary>Stream ARN of the books table, read by sync-lag (else found with DescribeTable).</summary>
+    public const string BooksStreamArnVariable = "CLOUDSHELF_BOOKS_STREAM_ARN";
+    /// <summary>Stream ARN of the users table.</summary>
+    public const string UsersStreamArnVariable = "CLOUDSHELF_USERS_STREAM_ARN";
+    /// <summary>Stream ARN of the orders table.</summary>
+    public const string OrdersStreamArnVariable = "CLOUDSHELF_ORDERS_STREAM_ARN";
+    /// <summary>Sync lag above which a table is behind, in seconds (default 30).</summary>
+    public const string LagThresholdVariable = "CLOUDSHELF_LAG_THRESHOLD_SECONDS";
+    /// <summary>Retention headroom below which a table is at risk, in seconds (default 21600, 6 h).</summary>
+    public const string HeadroomThresholdVariable = "CLOUDSHELF_HEADROOM_THRESHOLD_SECONDS";
+    /// <summary>Seconds a change may stay unapplied after a later change of its shard is in PostgreSQL before it counts as lost (default 300).</summary>
+    public const string LostGraceVariable = "CLOUDSHELF_LOST_GRACE_SECONDS";
+    /// <summary>Most stream records one sync-lag run reads per table (default 10000).</summary>
+    public const string LagMaxRecordsVariable = "CLOUDSHELF_LAG_MAX_RECORDS";
+    /// <summary>Seconds one sync-lag run keeps reading (default 20).</summary>
+    public const string LagMaxRunSecondsVariable = "CLOUDSHELF_LAG_MAX_RUN_SECONDS";
 
     /// <summary>The PostgreSQL connection string, used as is; null when the secret is used instead.</summary>
     public string? PostgresConnection { get; init; }
@@ -107,6 +123,9 @@ public sealed partial record SyncSettings
     /// <summary>The minimum log level.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>What sync-lag reads and how it judges.</summary>
+    public LagSettings Lag { get; init; } = new();
+
     /// <summary>Reads and validates the settings.</summary>
     /// <exception cref="ConfigurationException">A setting is missing or malformed; the message names it.</exception>
     public static SyncSettings Load(IEnvironment environment)
@@ -135,15 +154,17 @@ public sealed partial record SyncSettings
         if (!string.IsNullOrWhiteSpace(level) && (int)parsedLevel == -1)
             throw new ConfigurationException(LogLevelVariable, $"'{level}' is not one of DEBUG, INFO, WARN, ERROR.");
 
+        var tables = new SourceTableNames(
+            TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
+            TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
+            TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders));
         return new SyncSettings
         {
             PostgresConnection = connection,
             DatabaseSecret = secret,
             SessionToken = NonEmpty(environment.Get("AWS_SESSION_TOKEN")),
-            Tables = new SourceTableNames(
-                TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
-                TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
-                TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders)),
+            Tables = tables,
+            Lag = LagSettings.Load(environment, tables),
             DynamoDbEndpoint = endpoint,
             DynamoDbStreamsEndpoint = streamsEndpoint,
             HasAwsCredentials = NonEmpty(environment.Get("AWS_ACCESS_KEY_ID")) is not null,

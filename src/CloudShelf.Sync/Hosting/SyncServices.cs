@@ -5,9 +5,11 @@ using Amazon.SimpleSystemsManagement;
 using CloudShelf.Sync.Backfill;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Dynamo;
+using CloudShelf.Sync.Lag;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
+using CloudShelf.Sync.StreamReading;
 using CloudShelf.Sync.Streams;
 using CloudShelf.Sync.StreamSync;
 using Npgsql;
@@ -43,7 +45,17 @@ public sealed class SyncServices : IAsyncDisposable
         Migrator = new SchemaMigrator(dataSource);
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
+        _streams = new Lazy<DynamoDbStreamsClient>(() => DynamoDbStreamsClient.Create(settings, time));
+        _syncLag = new Lazy<SyncLagMonitor>(() => new SyncLagMonitor(Mapping, new StreamArnSource(settings.Lag, () => _dynamoDb.Value),
+            new DynamoDbStreamReader(_streams.Value, time), new ShardCheckpointStore(dataSource, SyncLagMonitor.Consumer),
+            new LagStore(dataSource), settings.Lag, log, metrics, time));
     }
+
+    private readonly Lazy<DynamoDbStreamsClient> _streams;
+    private readonly Lazy<SyncLagMonitor> _syncLag;
+
+    /// <summary>The sync-lag measurement (built on first use, with its Streams client).</summary>
+    public SyncLagMonitor SyncLag => _syncLag.Value;
 
     private readonly Lazy<Backfiller> _backfiller;
 
@@ -170,6 +182,7 @@ public sealed class SyncServices : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_dynamoDb.IsValueCreated) _dynamoDb.Value.Dispose();
+        if (_streams.IsValueCreated) _streams.Value.Dispose();
         await DataSource.DisposeAsync();
     }
 
