@@ -18,10 +18,13 @@ internal static class CliApplication
                                                    list quarantined records (open ones unless --all)
           quarantine replay (--id N ... | --all-open) [--json]
                                                    send quarantined records through the sync again
+          quarantine import (--s3 s3://bucket/prefix | --dir PATH) [--json]
+                                                   quarantine the batches of on-failure records (the mappings' destination)
+          lag [--json]                             sync lag, retention headroom, unapplied and lost changes per table
           backfill [--tables T,...] [--segments N] [--parallel N] [--rate RCU/s] [--page-size N] [--restart] [--json]
                                                    load the items that predate the streams (resumes from checkpoints)
 
-        functions: stream-sync, backfill (events/backfill/segment.json); drift-detector and sync-lag are not available yet
+        functions: stream-sync, backfill (events/backfill/segment.json), sync-lag; drift-detector is not available yet
         environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
                      CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL
         exit status: 0 success, 1 the command found a problem, 2 it could not run
@@ -44,6 +47,7 @@ internal static class CliApplication
                 "invoke" => await InvokeCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 "quarantine" => await QuarantineCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 "backfill" => await BackfillCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
+                "lag" => await LagCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),
             };
         }

@@ -11,14 +11,17 @@ internal static class QuarantineCommand
     public static async Task<int> RunAsync(IEnumerable<string> args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
     {
         var parsed = CliArguments.Parse(args,
-            new HashSet<string> { "--table", "--limit", "--id" },
+            new HashSet<string> { "--table", "--limit", "--id", "--s3", "--dir" },
             new HashSet<string> { "--json", "--all", "--all-open" });
-        if (parsed.Positional.Count != 1 || parsed.Positional[0] is not ("list" or "replay"))
-            throw new UsageException("quarantine needs a subcommand: list or replay.");
+        if (parsed.Positional.Count != 1 || parsed.Positional[0] is not ("list" or "replay" or "import"))
+            throw new UsageException("quarantine needs a subcommand: list, replay or import.");
 
-        return parsed.Positional[0] == "list"
-            ? await ListAsync(parsed, console, environment, time, cancellationToken)
-            : await ReplayAsync(parsed, console, environment, time, cancellationToken);
+        return parsed.Positional[0] switch
+        {
+            "list" => await ListAsync(parsed, console, environment, time, cancellationToken),
+            "import" => await QuarantineImportCommand.RunAsync(parsed, console, environment, time, cancellationToken),
+            _ => await ReplayAsync(parsed, console, environment, time, cancellationToken),
+        };
     }
 
     private static async Task<int> ListAsync(CliArguments args, CliConsole console, IEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
