@@ -112,7 +112,8 @@ public sealed class LagStore(NpgsqlDataSource dataSource)
             WITH lost AS (
                 DELETE FROM cloudshelf_sync.lag_pending AS p
                 WHERE p.target_table = $1 AND p.overtaken_at <= $2
-                RETURNING p.source_table, p.target_table, p.item_key, p.sequence_number::text AS sequence_number, p.event_name,
+                -- The sequence number as the record spells it (numeric drops leading zeros), as stream-sync quarantines it.
+                RETURNING p.source_table, p.target_table, p.item_key, p.record->'dynamodb'->>'SequenceNumber' AS sequence_number, p.event_name,
                           $3::text AS reason, $4::text AS error_code, p.record::text AS record
             )
             {LostChangeQuarantine.InsertFrom("lost")}
@@ -176,7 +177,7 @@ public sealed class LagStore(NpgsqlDataSource dataSource)
                     WHERE ts.target_table = {targetTable} AND ts.item_key = {alias}.item_key AND ts.sequence_number >= {alias}.sequence_number)
          OR EXISTS (SELECT 1 FROM cloudshelf_sync.quarantine AS q
                     WHERE q.target_table = {targetTable} AND q.item_key IS NOT DISTINCT FROM {alias}.item_key
-                      AND q.sequence_number = {alias}.sequence_number::text))
+                      AND CASE WHEN q.sequence_number ~ '^[0-9]+$' THEN q.sequence_number::numeric END = {alias}.sequence_number))
         """;
 
     private static string? TryReadKey(TableMapping table, DynamoDBStreamRecord record)
