@@ -71,8 +71,8 @@ public static class LostChangeQuarantine
         await using (var lockCommand = new NpgsqlCommand(LockSql, connection, transaction))
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
         await using var command = new NpgsqlCommand(InsertFrom("""
-            unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                AS u(source_table, target_table, item_key, sequence_number, event_name, reason, error_code, record)
+            (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                AS u(source_table, target_table, item_key, sequence_number, event_name, reason, error_code, record))
             """), connection, transaction);
         command.Parameters.Add(Array(distinct.Select(e => e.SourceTable)));
         command.Parameters.Add(Array(distinct.Select(e => e.TargetTable)));

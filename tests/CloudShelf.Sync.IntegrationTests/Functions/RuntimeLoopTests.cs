@@ -161,11 +161,10 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
         Assert.Equal("24.99", await db.ScalarAsync<string>("SELECT price::text FROM cloudshelf.books WHERE book_id = 'book-1'"));
     }
 
-    [Theory]
-    [InlineData("drift-detector")]
-    [InlineData("sync-lag")]
-    public async Task Functions_of_later_releases_answer_with_a_clear_error(string name)
+    [Fact]
+    public async Task Functions_of_later_releases_answer_with_a_clear_error()
     {
+        const string name = "drift-detector";
         await using var api = FakeRuntimeApi.Start();
         using var output = new StringWriter();
         await using var loop = new Loop(api, FunctionCatalog.Create(name, null), output);

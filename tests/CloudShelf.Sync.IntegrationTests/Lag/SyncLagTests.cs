@@ -1,3 +1,5 @@
+using System.Text.Json;
+using CloudShelf.Sync.Cli;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
 using CloudShelf.Sync.Lag;
@@ -140,5 +142,42 @@ public sealed class SyncLagTests(SyncServerFixture postgres, LagDynamoFixture dy
         Assert.Equal([2, 2, 1], runs.Select(r => r.RecordsRead));
         Assert.Equal([false, false, true], runs.Select(r => r.CaughtUp));
         Assert.Equal([2L, 4L, 5L], runs.Select(r => r.UnappliedChanges));
+    }
+
+    [Fact]
+    public async Task The_lag_command_prints_each_table_as_json_and_exits_1_while_behind_and_0_once_applied()
+    {
+        await using var stack = await LagStack.CreateAsync(postgres, dynamo);
+        await stack.PutBookAsync("book-1");
+        await stack.PutBookAsync("book-2");
+
+        var behind = await RunLagAsync(stack);
+        await stack.ApplyAsync(await stack.BookRecordsAsync());
+        var applied = await RunLagAsync(stack);
+
+        Assert.Equal((1, 0), (behind.ExitCode, applied.ExitCode));
+        using var json = JsonDocument.Parse(behind.Out);
+        var tables = json.RootElement.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("table").GetString()!);
+        Assert.Equal(["books", "orders", "users"], tables.Keys.Order(StringComparer.Ordinal));
+        var books = tables["books"];
+        Assert.Equal(2, books.GetProperty("unappliedChanges").GetInt64());
+        Assert.Equal(0, books.GetProperty("lostChanges").GetInt64());
+        Assert.True(books.GetProperty("syncLagSeconds").GetDouble() >= 0);
+        Assert.Equal(86400 - books.GetProperty("syncLagSeconds").GetDouble(), books.GetProperty("retentionHeadroomSeconds").GetDouble(), 3);
+        Assert.Equal(0, tables["users"].GetProperty("syncLagSeconds").GetDouble());
+        Assert.Contains("\"SyncLagSeconds\"", behind.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> RunLagAsync(LagStack stack)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new MemoryStream();
+        using var inputReader = new StreamReader(input);
+        // A threshold of 0 s: the records just written are behind however fast the test runs.
+        var environment = new Dictionary<string, string>(stack.Environment) { [SyncSettings.LagThresholdVariable] = "0" };
+        var code = await CliApplication.RunAsync(["lag", "--json"], new CliConsole(inputReader, input, output, error, false),
+            new DictionaryEnvironment(environment), TimeProvider.System, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
     }
 }
