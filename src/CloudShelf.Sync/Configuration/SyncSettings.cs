@@ -58,6 +58,8 @@ public sealed partial record SyncSettings
     public const string OrdersTableVariable = "CLOUDSHELF_ORDERS_TABLE";
     /// <summary>A DynamoDB endpoint to use instead of AWS's (e.g. a local dynalite).</summary>
     public const string DynamoDbEndpointVariable = "CLOUDSHELF_DYNAMODB_ENDPOINT";
+    /// <summary>A DynamoDB Streams endpoint to use instead of AWS's; defaults to <see cref="DynamoDbEndpointVariable"/> when that is set.</summary>
+    public const string DynamoDbStreamsEndpointVariable = "CLOUDSHELF_DYNAMODB_STREAMS_ENDPOINT";
     /// <summary>The AWS region, set by Lambda.</summary>
     public const string RegionVariable = "AWS_REGION";
     /// <summary>The Service dimension and log key, as Powertools names it.</summary>
@@ -74,6 +76,22 @@ public sealed partial record SyncSettings
     public const string DbSecretSourceVariable = "CLOUDSHELF_DB_SECRET_SOURCE";
     /// <summary>A PEM bundle of CA certificates (the RDS bundle) to verify the server: TLS verify-full instead of require.</summary>
     public const string DbRootCertificateVariable = "CLOUDSHELF_DB_ROOT_CERT";
+    /// <summary>Stream ARN of the books table, read by sync-lag (else found with DescribeTable).</summary>
+    public const string BooksStreamArnVariable = "CLOUDSHELF_BOOKS_STREAM_ARN";
+    /// <summary>Stream ARN of the users table.</summary>
+    public const string UsersStreamArnVariable = "CLOUDSHELF_USERS_STREAM_ARN";
+    /// <summary>Stream ARN of the orders table.</summary>
+    public const string OrdersStreamArnVariable = "CLOUDSHELF_ORDERS_STREAM_ARN";
+    /// <summary>Sync lag above which a table is behind, in seconds (default 30).</summary>
+    public const string LagThresholdVariable = "CLOUDSHELF_LAG_THRESHOLD_SECONDS";
+    /// <summary>Retention headroom below which a table is at risk, in seconds (default 21600, 6 h).</summary>
+    public const string HeadroomThresholdVariable = "CLOUDSHELF_HEADROOM_THRESHOLD_SECONDS";
+    /// <summary>Seconds a change may stay unapplied after a later change of its shard is in PostgreSQL before it counts as lost (default 300).</summary>
+    public const string LostGraceVariable = "CLOUDSHELF_LOST_GRACE_SECONDS";
+    /// <summary>Most stream records one sync-lag run reads per table (default 10000).</summary>
+    public const string LagMaxRecordsVariable = "CLOUDSHELF_LAG_MAX_RECORDS";
+    /// <summary>Seconds one sync-lag run keeps reading (default 20).</summary>
+    public const string LagMaxRunSecondsVariable = "CLOUDSHELF_LAG_MAX_RUN_SECONDS";
 
     /// <summary>Drift detection: <c>true</c> to repair the drift it finds (default <c>false</c>).</summary>
     public const string DriftRepairVariable = "CLOUDSHELF_DRIFT_REPAIR";
@@ -97,6 +115,9 @@ public sealed partial record SyncSettings
     /// <summary>A DynamoDB endpoint override, or null for AWS.</summary>
     public Uri? DynamoDbEndpoint { get; init; }
 
+    /// <summary>A DynamoDB Streams endpoint override (DynamoDB Local serves both APIs on one port), or null for AWS.</summary>
+    public Uri? DynamoDbStreamsEndpoint { get; init; }
+
     /// <summary>The AWS region.</summary>
     public string Region { get; init; } = "us-east-1";
 
@@ -118,6 +139,9 @@ public sealed partial record SyncSettings
     /// <summary>Read capacity units per second the drift detector may consume; null for no limit.</summary>
     public double? DriftReadUnitsPerSecond { get; init; }
 
+    /// <summary>What sync-lag reads and how it judges.</summary>
+    public LagSettings Lag { get; init; } = new();
+
     /// <summary>Reads and validates the settings.</summary>
     /// <exception cref="ConfigurationException">A setting is missing or malformed; the message names it.</exception>
     public static SyncSettings Load(IEnvironment environment)
@@ -138,27 +162,27 @@ public sealed partial record SyncSettings
             }
         }
 
-        Uri? endpoint = null;
-        var endpointText = environment.Get(DynamoDbEndpointVariable);
-        if (!string.IsNullOrWhiteSpace(endpointText)
-            && (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
-            throw new ConfigurationException(DynamoDbEndpointVariable, $"'{endpointText}' is not an absolute http(s) URL such as http://127.0.0.1:4567.");
+        var endpoint = Endpoint(environment, DynamoDbEndpointVariable);
+        var streamsEndpoint = Endpoint(environment, DynamoDbStreamsEndpointVariable) ?? endpoint;
 
         var level = environment.Get(LogLevelVariable);
         var parsedLevel = JsonLogger.ParseLevel(level, (LogLevel)(-1));
         if (!string.IsNullOrWhiteSpace(level) && (int)parsedLevel == -1)
             throw new ConfigurationException(LogLevelVariable, $"'{level}' is not one of DEBUG, INFO, WARN, ERROR.");
 
+        var tables = new SourceTableNames(
+            TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
+            TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
+            TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders));
         return new SyncSettings
         {
             PostgresConnection = connection,
             DatabaseSecret = secret,
             SessionToken = NonEmpty(environment.Get("AWS_SESSION_TOKEN")),
-            Tables = new SourceTableNames(
-                TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
-                TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
-                TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders)),
+            Tables = tables,
+            Lag = LagSettings.Load(environment, tables),
             DynamoDbEndpoint = endpoint,
+            DynamoDbStreamsEndpoint = streamsEndpoint,
             HasAwsCredentials = NonEmpty(environment.Get("AWS_ACCESS_KEY_ID")) is not null,
             Region = NonEmpty(environment.Get(RegionVariable)) ?? "us-east-1",
             ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
@@ -218,6 +242,15 @@ public sealed partial record SyncSettings
             || !double.IsFinite(rate) || rate <= 0)
             throw new ConfigurationException(DriftReadUnitsVariable, $"'{text}' is not a positive number of read capacity units per second.");
         return rate;
+    }
+
+    private static Uri? Endpoint(IEnvironment environment, string variable)
+    {
+        var text = environment.Get(variable);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+            throw new ConfigurationException(variable, $"'{text}' is not an absolute http(s) URL such as http://127.0.0.1:8000.");
+        return endpoint;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -6,9 +6,11 @@ using CloudShelf.Sync.Backfill;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Drift;
 using CloudShelf.Sync.Dynamo;
+using CloudShelf.Sync.Lag;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
+using CloudShelf.Sync.StreamReading;
 using CloudShelf.Sync.Streams;
 using CloudShelf.Sync.StreamSync;
 using Npgsql;
@@ -48,7 +50,17 @@ public sealed class SyncServices : IAsyncDisposable
             credentials is null ? null : credentials.InvalidateOn));
         _drift = new Lazy<DriftDetector>(() => new DriftDetector(_dynamoDb.Value, dataSource, Mapping,
             new DriftRepairer(dataSource, writer, Mapping), log, metrics, time));
+        _streams = new Lazy<DynamoDbStreamsClient>(() => DynamoDbStreamsClient.Create(settings, time));
+        _syncLag = new Lazy<SyncLagMonitor>(() => new SyncLagMonitor(Mapping, new StreamArnSource(settings.Lag, () => _dynamoDb.Value),
+            new DynamoDbStreamReader(_streams.Value, time), new ShardCheckpointStore(dataSource, SyncLagMonitor.Consumer),
+            new LagStore(dataSource), settings.Lag, log, metrics, time));
     }
+
+    private readonly Lazy<DynamoDbStreamsClient> _streams;
+    private readonly Lazy<SyncLagMonitor> _syncLag;
+
+    /// <summary>The sync-lag measurement (built on first use, with its Streams client).</summary>
+    public SyncLagMonitor SyncLag => _syncLag.Value;
 
     private readonly Lazy<Backfiller> _backfiller;
     private readonly Lazy<DriftDetector> _drift;
@@ -185,6 +197,7 @@ public sealed class SyncServices : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_dynamoDb.IsValueCreated) _dynamoDb.Value.Dispose();
+        if (_streams.IsValueCreated) _streams.Value.Dispose();
         await DataSource.DisposeAsync();
     }
 

@@ -74,6 +74,25 @@ public sealed class SyncSettingsTests
         Assert.Null(Load().DynamoDbEndpoint);
     }
 
+    [Fact]
+    public void The_streams_endpoint_defaults_to_the_dynamodb_endpoint_and_can_be_set_apart()
+    {
+        Assert.Null(Load().DynamoDbStreamsEndpoint);
+        Assert.Equal(new Uri("http://127.0.0.1:8000"),
+            Load((SyncSettings.DynamoDbEndpointVariable, "http://127.0.0.1:8000")).DynamoDbStreamsEndpoint);
+        Assert.Equal(new Uri("http://127.0.0.1:8001"),
+            Load((SyncSettings.DynamoDbEndpointVariable, "http://127.0.0.1:8000"),
+                (SyncSettings.DynamoDbStreamsEndpointVariable, "http://127.0.0.1:8001")).DynamoDbStreamsEndpoint);
+    }
+
+    [Fact]
+    public void A_bad_streams_endpoint_is_refused_by_name()
+    {
+        var e = Refused((SyncSettings.DynamoDbStreamsEndpointVariable, "localhost:8000"));
+
+        Assert.Equal("CLOUDSHELF_DYNAMODB_STREAMS_ENDPOINT", e.Setting);
+    }
+
     [Theory]
     [InlineData(SyncSettings.BooksTableVariable, "ab")]
     [InlineData(SyncSettings.UsersTableVariable, "cloudshelf users")]

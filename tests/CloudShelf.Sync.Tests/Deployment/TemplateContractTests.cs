@@ -276,15 +276,12 @@ public sealed class TemplateContractTests
             // Well inside the streams' 24-hour retention: a record given up is still there to be read again.
             Assert.True(age is { Min: >= 3600, Max: <= 43200 }, $"MaximumRecordAgeInSeconds is not bounded to 1..12 hours: {age}.");
 
+            // An S3 destination keeps the batch itself (SQS and SNS only its position), so that
+            // `quarantine import --s3` can make it replayable after the stream has dropped it.
             var onFailure = Yaml.Map(Yaml.Map(e, "DestinationConfig"), "OnFailure");
             var destination = Yaml.GetAttTarget(Yaml.Find(onFailure, "Destination")!);
-            Assert.True(destination is { Attribute: "Arn" }, "The OnFailure destination is not !GetAtt <queue>.Arn.");
-            var queue = _template.Resource(destination.Value.Resource);
-            Assert.Equal("AWS::SQS::Queue", Yaml.Text(Yaml.Find(queue, "Type")!));
-            var queueProperties = SamTemplate.Properties(queue);
-            Assert.Equal("1209600", Yaml.Text(Yaml.Find(queueProperties, "MessageRetentionPeriod")!));
-            Assert.True(Yaml.Find(queueProperties, "SqsManagedSseEnabled") is YamlScalarNode { Value: "true" }
-                        || Yaml.Find(queueProperties, "KmsMasterKeyId") is not null, "The failed-records queue is not encrypted.");
+            Assert.True(destination is { Attribute: "Arn" }, "The OnFailure destination is not !GetAtt <bucket>.Arn.");
+            Assert.Equal("AWS::S3::Bucket", Yaml.Text(Yaml.Find(_template.Resource(destination.Value.Resource), "Type")!));
         });
     }
 
@@ -347,6 +344,74 @@ public sealed class TemplateContractTests
     }
 
     [Fact]
+    public void The_failed_batches_bucket_is_private_encrypted_expires_its_records_and_stream_sync_may_write_it()
+    {
+        var (id, bucket) = Assert.Single(_template.Resources("AWS::S3::Bucket"));
+        var properties = SamTemplate.Properties(bucket);
+        Assert.NotNull(Yaml.Find(properties, "BucketEncryption"));
+        var block = Yaml.Map(properties, "PublicAccessBlockConfiguration");
+        Assert.All(new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" },
+            k => Assert.Equal("true", Yaml.Text(Yaml.Find(block, k)!)));
+        var rule = Assert.IsType<YamlMappingNode>(Assert.Single(Yaml.Items(Yaml.Find(Yaml.Map(properties, "LifecycleConfiguration"), "Rules")!)));
+        Assert.Equal("Enabled", Yaml.Text(Yaml.Find(rule, "Status")!));
+        Assert.Equal("FailedBatchRetentionDays", Yaml.RefTarget(Yaml.Find(rule, "ExpirationInDays")!));
+
+        // Lambda writes the destination with the function's execution role: PutObject on its objects, ListBucket on it.
+        var statements = PolicyStatements().Where(s => s.Where.StartsWith("StreamSyncRole", StringComparison.Ordinal)).ToList();
+        Assert.Contains(statements, s => Yaml.Items(Yaml.Find(s.Statement, "Action")!).Any(a => Yaml.Text(a) == "s3:PutObject")
+                                         && Yaml.Items(Yaml.Find(s.Statement, "Resource")!).All(r => Yaml.Render(r) == $"${{{id}.Arn}}/*"));
+        Assert.Contains(statements, s => Yaml.Items(Yaml.Find(s.Statement, "Action")!).Any(a => Yaml.Text(a) == "s3:ListBucket")
+                                         && Yaml.Items(Yaml.Find(s.Statement, "Resource")!).All(r => Yaml.GetAttTarget(r) == (id, "Arn")));
+    }
+
+    [Fact]
+    public void Sync_lag_may_only_read_the_three_streams_and_is_told_which_they_are()
+    {
+        var syncLag = Functions.Single(f => Handler(f.Resource) == FunctionCatalog.SyncLag);
+        var role = Yaml.GetAttTarget(Yaml.Find(SamTemplate.Properties(syncLag.Resource), "Role")!)!.Value.Resource;
+        var dynamo = PolicyStatements().Where(s => s.Where.StartsWith(role + " ", StringComparison.Ordinal))
+            .Where(s => Yaml.Items(Yaml.Find(s.Statement, "Action")!).Any(a => Yaml.Text(a).StartsWith("dynamodb:", StringComparison.Ordinal)))
+            .ToList();
+
+        var statement = Assert.Single(dynamo).Statement;
+        Assert.Equal(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            Yaml.Items(Yaml.Find(statement, "Action")!).Select(Yaml.Text).Order(StringComparer.Ordinal));
+        Assert.Equal(["BooksStreamArn", "OrdersStreamArn", "UsersStreamArn"],
+            Yaml.Items(Yaml.Find(statement, "Resource")!).Select(r => Yaml.RefTarget(r)).Order(StringComparer.Ordinal));
+        var environment = _template.Environment(syncLag.Resource);
+        foreach (var (variable, parameter) in new[]
+                 {
+                     (SyncSettings.BooksStreamArnVariable, "BooksStreamArn"), (SyncSettings.UsersStreamArnVariable, "UsersStreamArn"),
+                     (SyncSettings.OrdersStreamArnVariable, "OrdersStreamArn"),
+                 })
+            Assert.Equal(parameter, Yaml.RefTarget(environment[variable]));
+    }
+
+    [Theory]
+    [InlineData(MetricNames.SyncLagSeconds, "GreaterThanThreshold", 30)]
+    [InlineData(MetricNames.RetentionHeadroomSeconds, "LessThanThreshold", 21600)]
+    [InlineData(MetricNames.LostChanges, "GreaterThanThreshold", 0)]
+    public void Every_synced_table_has_its_lag_alarm_on_the_alarm_topic_and_its_dashboard_line(string metric, string comparison, double threshold)
+    {
+        var tables = CloudShelfMapping.Create(SourceTableNames.Default).Tables.Select(t => t.Table).ToList();
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => SamTemplate.Properties(a.Resource))
+            .Where(a => Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == metric)
+            .ToList();
+
+        var alarmed = alarms.Select(a =>
+        {
+            Assert.Equal(comparison, Yaml.Text(Yaml.Find(a, "ComparisonOperator")!));
+            Assert.Equal(threshold, double.Parse(Yaml.Text(Yaml.Find(a, "Threshold")!), CultureInfo.InvariantCulture));
+            var table = Yaml.Items(Yaml.Find(a, "Dimensions")!).Cast<YamlMappingNode>().Single(d => Yaml.Text(Yaml.Find(d, "Name")!) == "Table");
+            return Yaml.Text(Yaml.Find(table, "Value")!);
+        });
+        Assert.Equal(tables.Order(StringComparer.Ordinal), alarmed.Order(StringComparer.Ordinal));
+
+        var dashboard = _template.MetricUses().Where(u => u.Where.StartsWith("dashboard", StringComparison.Ordinal) && u.Name == metric);
+        foreach (var table in tables) Assert.Contains(dashboard, u => u.Dimensions.Any(d => d.Name == "Table" && d.Value == table));
+    }
+
+    [Fact]
     public void The_scheduled_functions_run_on_schedules()
     {
         foreach (var (handler, rate) in new[] { (FunctionCatalog.DriftDetector, "rate(15 minutes)"), (FunctionCatalog.SyncLag, "rate(1 minute)") })
@@ -355,8 +420,8 @@ public sealed class TemplateContractTests
             var schedules = Yaml.Map(SamTemplate.Properties(function.Resource), "Events").Children.Values.Cast<YamlMappingNode>()
                 .Where(e => Yaml.Text(Yaml.Find(e, "Type")!) == "Schedule")
                 .Select(e => Yaml.Find(SamTemplate.Properties(e), "Schedule")!)
-                // A schedule may be a parameter (drift-detector's is): its default is the schedule.
-                .Select(s => Yaml.TagOf(s) == "!Ref" ? Yaml.Text(Yaml.Find(_template.Parameter(Yaml.Text(s)), "Default")!) : Yaml.Text(s));
+                // A schedule given as a parameter (drift-detector's and sync-lag's) runs on the parameter's default.
+                .Select(n => Yaml.RefTarget(n) is { } parameter ? Yaml.Text(Yaml.Find(_template.Parameter(parameter), "Default")!) : Yaml.Text(n));
             Assert.Equal(rate, Assert.Single(schedules));
         }
     }

