@@ -238,6 +238,88 @@ public sealed class TemplateContractTests
     }
 
     [Fact]
+    public void The_error_rate_alarm_counts_failed_and_quarantined_records_over_all_handled_as_cutover_check_does()
+    {
+        var errorRate = SamTemplate.Properties(_template.Resource("ErrorRateAlarm"));
+        var queries = Yaml.Items(Yaml.Find(errorRate, "Metrics")!).Cast<YamlMappingNode>().ToList();
+        string IdOf(string metric) => Yaml.Text(Yaml.Find(queries.Single(q => Yaml.Descendants(q).OfType<YamlScalarNode>().Any(n => n.Value == metric)), "Id")!);
+        var (failed, applied, quarantined) = (IdOf(MetricNames.RecordsFailed), IdOf(MetricNames.RecordsApplied), IdOf(MetricNames.RecordsQuarantined));
+        var returned = queries.Single(q => Yaml.Find(q, "ReturnData") is { } r && Yaml.Text(r) == "true");
+        var handled = queries.Single(q => Yaml.Find(q, "ReturnData") is { } r && Yaml.Text(r) == "false" && Yaml.Find(q, "Expression") is not null);
+
+        Assert.Equal($"IF({Yaml.Text(Yaml.Find(handled, "Id")!)} > 0, 100 * (FILL({failed}, 0) + FILL({quarantined}, 0)) / {Yaml.Text(Yaml.Find(handled, "Id")!)}, 0)",
+            Yaml.Text(Yaml.Find(returned, "Expression")!));
+        Assert.Equal($"FILL({failed}, 0) + FILL({applied}, 0) + FILL({quarantined}, 0)", Yaml.Text(Yaml.Find(handled, "Expression")!));
+        Assert.Equal(new CloudShelf.Sync.Cutover.CutoverSettings().MaxErrorRate * 100, double.Parse(Yaml.Text(Yaml.Find(errorRate, "Threshold")!), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_non_empty_quarantine_the_iterator_age_and_any_batch_given_up_to_the_on_failure_bucket_alarm()
+    {
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => SamTemplate.Properties(a.Resource)).ToList();
+        bool Metric(YamlMappingNode a, string name) => Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == name;
+
+        var open = alarms.Single(a => Metric(a, MetricNames.QuarantineOpen));
+        Assert.Equal(("0", "GreaterThanThreshold", "Maximum"),
+            (Yaml.Text(Yaml.Find(open, "Threshold")!), Yaml.Text(Yaml.Find(open, "ComparisonOperator")!), Yaml.Text(Yaml.Find(open, "Statistic")!)));
+
+        var streamSync = Functions.Single(f => Handler(f.Resource) == "stream-sync").Id;
+        Assert.Contains(alarms, a => Metric(a, "IteratorAge") && Yaml.Text(Yaml.Find(a, "Threshold")!) == "30000"
+                                     && Yaml.Descendants(a).Any(d => Yaml.RefTarget(d) == streamSync));
+
+        // The alarm watches the bucket every mapping sends its given-up batches to, through a request-metrics filter it has.
+        var destinations = Yaml.Map(SamTemplate.Properties(_template.Resource(streamSync)), "Events").Children.Values.Cast<YamlMappingNode>()
+            .Select(e => Yaml.GetAttTarget(Yaml.Find(Yaml.Map(Yaml.Map(SamTemplate.Properties(e), "DestinationConfig"), "OnFailure"), "Destination")!)!.Value.Resource)
+            .Distinct().ToList();
+        var bucket = Assert.Single(destinations);
+        var filters = Yaml.Items(Yaml.Find(SamTemplate.Properties(_template.Resource(bucket)), "MetricsConfigurations")!)
+            .Cast<YamlMappingNode>().Select(f => Yaml.Text(Yaml.Find(f, "Id")!)).ToHashSet(StringComparer.Ordinal);
+        var given = alarms.Single(a => Metric(a, "PutRequests"));
+        var dimensions = Yaml.Items(Yaml.Find(given, "Dimensions")!).Cast<YamlMappingNode>()
+            .ToDictionary(d => Yaml.Text(Yaml.Find(d, "Name")!), d => Yaml.Find(d, "Value")!);
+        Assert.Equal("AWS/S3", Yaml.Text(Yaml.Find(given, "Namespace")!));
+        Assert.Equal(bucket, Yaml.RefTarget(dimensions["BucketName"]));
+        Assert.Contains(Yaml.Text(dimensions["FilterId"]), filters);
+        Assert.Equal("0", Yaml.Text(Yaml.Find(given, "Threshold")!));
+    }
+
+    [Fact]
+    public void The_dashboard_shows_lag_headroom_unapplied_lost_drift_and_applied_failed_quarantined_for_every_table()
+    {
+        var (id, _) = Assert.Single(_template.Resources("AWS::CloudWatch::Dashboard"));
+        var uses = _template.MetricUses().Where(u => u.Where.StartsWith($"dashboard {id}", StringComparison.Ordinal) && u.Namespace == MetricNames.Namespace).ToList();
+        var tables = CloudShelf.Sync.Mapping.CloudShelfMapping.Create(CloudShelf.Sync.Mapping.SourceTableNames.Default).Tables.Select(t => t.Table);
+        foreach (var metric in new[]
+                 {
+                     MetricNames.SyncLagSeconds, MetricNames.RetentionHeadroomSeconds, MetricNames.UnappliedChanges, MetricNames.LostChanges,
+                     MetricNames.DataDriftCount, MetricNames.RecordsApplied, MetricNames.RecordsFailed, MetricNames.RecordsQuarantined,
+                 })
+        {
+            foreach (var table in tables)
+                Assert.True(uses.Any(u => u.Name == metric && u.Dimensions.Any(d => d.Name == "Table" && d.Value == table)),
+                    $"The dashboard does not show {metric} of {table}.");
+        }
+        Assert.Contains(uses, u => u.Name == MetricNames.QuarantineOpen);
+    }
+
+    [Fact]
+    public void Every_alarm_is_on_the_dashboard_and_in_the_alarm_names_output()
+    {
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        var (_, dashboard) = Assert.Single(_template.Resources("AWS::CloudWatch::Dashboard"));
+        using var body = SamTemplate.DashboardBody(dashboard);
+        var shown = body.RootElement.GetProperty("widgets").EnumerateArray()
+            .Where(w => w.GetProperty("type").GetString() == "alarm")
+            .SelectMany(w => w.GetProperty("properties").GetProperty("alarms").EnumerateArray())
+            .Select(a => a.GetString()!.Replace("${", "", StringComparison.Ordinal).Replace(".Arn}", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.Ordinal);
+        var output = Yaml.Descendants(Yaml.Map(Yaml.Map(_template.Root, "Outputs"), "AlarmNames")).Select(Yaml.RefTarget).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(alarms.Order(StringComparer.Ordinal), shown.Order(StringComparer.Ordinal));
+        Assert.Equal(alarms.Order(StringComparer.Ordinal), output.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Every_alarm_notifies_the_alarm_topic()
     {
         Assert.All(_template.Resources("AWS::CloudWatch::Alarm"), a =>
