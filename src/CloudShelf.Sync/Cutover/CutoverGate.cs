@@ -70,10 +70,10 @@ public sealed class CutoverGate(
         await CountsAsync(options, audit, checks, cancellationToken);
         await DriftAsync(checks, cancellationToken);
 
-        var open = await _readings.OpenQuarantineAsync(cancellationToken);
+        var open = await new LagStore(dataSource).OpenQuarantineAsync(cancellationToken);
         var total = open.Values.Sum();
         checks.Add(new GateCheck("quarantine",
-            total == 0 ? "0 open entries" : Invariant($"{total} open entries ({string.Join(", ", open.Select(o => $"{o.Key} {o.Value}"))})"),
+            total == 0 ? "0 open entries" : Invariant($"{total} open entries ({string.Join(", ", open.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}"))})"),
             "0 open entries", total == 0));
 
         var rate = await batchStats.ErrorRateAsync(CutoverSettings.ErrorRateWindow, cancellationToken);

@@ -115,19 +115,6 @@ internal sealed class CutoverReadings(NpgsqlDataSource dataSource)
         return drift;
     }
 
-    /// <summary>Open quarantine entries per table (the DynamoDB table for entries without a target).</summary>
-    public async Task<Dictionary<string, long>> OpenQuarantineAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT coalesce(target_table, source_table, 'unknown'), count(*) FROM cloudshelf_sync.quarantine
-            WHERE resolved_at IS NULL GROUP BY 1 ORDER BY 1
-            """);
-        var open = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) open[reader.GetString(0)] = reader.GetInt64(1);
-        return open;
-    }
-
     private static bool Fits(ColumnType type, string dataType, string udt) => type switch
     {
         ColumnType.Text => dataType is "text" or "character varying",

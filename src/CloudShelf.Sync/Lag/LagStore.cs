@@ -153,6 +153,19 @@ public sealed class LagStore(NpgsqlDataSource dataSource)
         return result with { NewlyLost = (int)lost.RecordsAffected };
     }
 
+    /// <summary>Open quarantine entries per target table (the DynamoDB table for entries without one). One round trip.</summary>
+    public async Task<Dictionary<string, long>> OpenQuarantineAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(target_table, source_table, 'unknown'), count(*) FROM cloudshelf_sync.quarantine
+            WHERE resolved_at IS NULL GROUP BY 1
+            """);
+        var open = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) open[reader.GetString(0)] = reader.GetInt64(1);
+        return open;
+    }
+
     /// <summary>Forgets the pending set and shard marks of a stream (with its checkpoints: to read it again from the start).</summary>
     public async Task ResetAsync(string streamArn, CancellationToken cancellationToken)
     {

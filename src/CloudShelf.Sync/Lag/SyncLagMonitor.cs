@@ -43,6 +43,11 @@ public sealed class SyncLagMonitor(
             metrics.Add(MetricNames.UnappliedChanges, t.UnappliedChanges, MetricUnit.Count, t.Table);
             metrics.Add(MetricNames.LostChanges, t.LostChanges, MetricUnit.Count, t.Table);
         }
+        // A gauge the quarantine alarm can watch: every run says how many entries are open, 0 included.
+        var open = await store.OpenQuarantineAsync(cancellationToken);
+        foreach (var table in mapping.Tables)
+            metrics.Add(MetricNames.QuarantineOpen, open.GetValueOrDefault(table.Table), MetricUnit.Count, table.Table);
+        metrics.Add(MetricNames.QuarantineOpen, open.Values.Sum(), MetricUnit.Count);
         return new LagReport(tables, settings);
     }
 

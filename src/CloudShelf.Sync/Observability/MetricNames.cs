@@ -30,6 +30,9 @@ public static class MetricNames
     /// <summary>Stream changes the event source mapping passed over without applying them (quarantined until replayed).</summary>
     public const string LostChanges = "LostChanges";
 
+    /// <summary>Open quarantine entries (per table, and service-wide), counted by sync-lag every run.</summary>
+    public const string QuarantineOpen = "QuarantineOpen";
+
     /// <summary>Items that differ between DynamoDB and PostgreSQL in a drift check.</summary>
     public const string DataDriftCount = "DataDriftCount";
 
@@ -46,6 +49,6 @@ public static class MetricNames
     public static IReadOnlyList<string> All { get; } =
     [
         RecordsApplied, RecordsSkipped, RecordsQuarantined, RecordsFailed, SyncLagSeconds,
-        RetentionHeadroomSeconds, UnappliedChanges, LostChanges, DataDriftCount, BatchDurationMs, IllFittingValues, TtlDeletes,
+        RetentionHeadroomSeconds, UnappliedChanges, LostChanges, QuarantineOpen, DataDriftCount, BatchDurationMs, IllFittingValues, TtlDeletes,
     ];
 }

@@ -27,8 +27,18 @@ public sealed class StreamBatchProcessor(
     private readonly ImageResolver _images = new(itemReader, log, time);
     private readonly OutcomeReporter _reporter = new(mapping, log, metrics);
 
-    /// <summary>Processes one batch. Never throws for a database failure: those records come back as failed.</summary>
-    public async Task<BatchResult> ProcessAsync(IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken)
+    /// <summary>Processes one batch from the stream. Never throws for a database failure: those records come back as failed.</summary>
+    public Task<BatchResult> ProcessAsync(IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken) =>
+        ProcessAsync(records, fromStream: true, cancellationToken);
+
+    /// <summary>
+    /// Processes quarantined records again. Not recorded in the batch statistics: the records counted
+    /// when the stream delivered them, and the error rate is of deliveries, not of replays.
+    /// </summary>
+    public Task<BatchResult> ReplayAsync(IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken) =>
+        ProcessAsync(records, fromStream: false, cancellationToken);
+
+    private async Task<BatchResult> ProcessAsync(IReadOnlyList<SourceRecord> records, bool fromStream, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
         var started = time.GetTimestamp();
@@ -78,7 +88,7 @@ public sealed class StreamBatchProcessor(
         var result = new BatchResult { Records = records, Outcomes = outcomes, Quarantined = written?.Quarantined ?? [], Won = written?.Won ?? new HashSet<Change>() };
         var counts = _reporter.Report(result, changes, time.GetElapsedTime(started));
         // After the outcomes are settled, so that failed records (whose transaction never committed) count too.
-        if (statistics is not null && counts.Count > 0) await statistics.RecordAsync(counts, cancellationToken);
+        if (fromStream && statistics is not null && counts.Count > 0) await statistics.RecordAsync(counts, cancellationToken);
         return result;
     }
 

@@ -128,6 +128,9 @@ public sealed class CutoverCheckTests(SyncServerFixture postgres, LagDynamoFixtu
         // user-b exists in DynamoDB and only in the quarantine: counted as held back, not as missing.
         Assert.True(Check(quarantined, "counts users").Ok);
         Assert.Equal("DynamoDB 2 items, PostgreSQL 1 rows + 1 quarantined without a row", Check(quarantined, "counts users").Value);
+        // sync-lag (run by the gate) publishes the gauge the quarantine alarm watches.
+        stack.Metrics.Flush();
+        Assert.Contains("\"QuarantineOpen\":1", stack.Db.Output.ToString(), StringComparison.Ordinal);
 
         // The fix in DynamoDB, its change applied, the old record replayed (now older than the row: resolved).
         await PutUserAsync(stack, "user-b", "robin@example.com");

@@ -64,6 +64,22 @@ public sealed class BatchStatisticsTests
     }
 
     [Fact]
+    public async Task A_replay_of_quarantined_records_is_not_recorded_again()
+    {
+        _writer.Setup(w => w.WriteAsync(It.IsAny<IReadOnlyList<Change>>(), It.IsAny<IReadOnlyList<QuarantineEntry>>(), It.IsAny<CancellationToken>()))
+            .Returns((IReadOnlyList<Change> changes, IReadOnlyList<QuarantineEntry> quarantine, CancellationToken _) =>
+                Task.FromResult(new WriteResult { Won = changes.ToHashSet(), Committed = changes, Quarantined = quarantine }));
+        var processor = new StreamBatchProcessor(Mapping, _writer.Object, _reader.Object, NullLog.Instance, new Mock<IMetrics>().Object,
+            TimeProvider.System, statistics: _statistics.Object);
+        var record = StreamEvents.Insert(StreamEvents.Books, "300", Book("book-9"));
+
+        var result = await processor.ReplayAsync([new SourceRecord(record, StreamArn.TableName(record.EventSourceArn))], CancellationToken.None);
+
+        Assert.Equal([RecordOutcome.Applied], result.Outcomes);
+        Assert.Empty(_recorded);
+    }
+
+    [Fact]
     public void The_error_rate_is_failed_and_quarantined_over_applied_failed_and_quarantined_leaving_skipped_out()
     {
         var rate = ErrorRate.Sum([new TableBatchCounts("books", 97, 500, 1, 0), new TableBatchCounts("users", 0, 0, 1, 1)]);
