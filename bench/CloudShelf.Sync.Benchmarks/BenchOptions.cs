@@ -12,6 +12,7 @@ internal sealed record BenchOptions
         usage: CloudShelf.Sync.Benchmarks [--rounds N] [--warmup N] [--batch N] [--no-breakdown]
                CloudShelf.Sync.Benchmarks --cold-start [--starts N]
                CloudShelf.Sync.Benchmarks --backfill [--items N]
+               CloudShelf.Sync.Benchmarks --drift [--items N]
 
           --rounds N       measured rounds per phase (default 20)
           --warmup N       warm-up rounds per phase, not reported (default 5)
@@ -22,7 +23,9 @@ internal sealed record BenchOptions
           --starts N       cold starts to measure (default 15)
           --backfill       instead: backfill items/s against a scan-only pass and COPY, at N and 10 N items,
                            and the CLI backfill's peak RSS at both sizes
-          --items N        the smaller table size for --backfill (default 5000)
+          --drift          instead: drift comparison items/s against a scan-only pass of the same table,
+                           interleaved, at N and 10 N items, and the CLI drift's peak RSS at both sizes
+          --items N        the smaller table size for --backfill and --drift (default 5000)
 
         environment: CLOUDSHELF_PG_CONNECTION to use an existing server instead of a throwaway cluster
         exit status: 0 the report was printed (whatever it says), 1 the run failed, 2 bad command line
@@ -46,6 +49,8 @@ internal sealed record BenchOptions
 
     public int BackfillItems { get; init; } = 5000;
 
+    public bool Drift { get; init; }
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -61,6 +66,7 @@ internal sealed record BenchOptions
                 "--cold-start" => options with { ColdStart = true },
                 "--starts" => options with { Starts = Number(args, ref i, min: 1, max: 1000) },
                 "--backfill" => options with { Backfill = true },
+                "--drift" => options with { Drift = true },
                 "--items" => options with { BackfillItems = Number(args, ref i, min: 100, max: 1_000_000) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),

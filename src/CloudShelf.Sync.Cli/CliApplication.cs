@@ -29,6 +29,9 @@ internal static class CliApplication
             QuarantineCommand.Create(cli),
             BackfillCommand.Create(cli),
             StreamCommand.Create(cli),
+            DriftCommand.Create(cli),
+            LagCommand.Create(cli),
+            CutoverCheckCommand.Create(cli),
         };
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithFooterAction((HelpAction)help.Action!, HelpFooter);

@@ -6,14 +6,15 @@ using CloudShelf.Sync.Postgres;
 
 namespace CloudShelf.Sync.Cli;
 
-/// <summary><c>quarantine list</c> and <c>quarantine replay</c>.</summary>
+/// <summary><c>quarantine list</c>, <c>quarantine replay</c> and <c>quarantine import</c>.</summary>
 internal static class QuarantineCommand
 {
     public static Command Create(CliContext cli) =>
-        new("quarantine", "List quarantined records, or send them through the sync again")
+        new("quarantine", "List quarantined records, send them through the sync again, or import the on-failure batches")
         {
             CreateList(cli),
             CreateReplay(cli),
+            QuarantineImportCommand.Create(cli),
         };
 
     private static Command CreateList(CliContext cli)

@@ -76,6 +76,29 @@ public sealed partial record SyncSettings
     public const string DbSecretSourceVariable = "CLOUDSHELF_DB_SECRET_SOURCE";
     /// <summary>A PEM bundle of CA certificates (the RDS bundle) to verify the server: TLS verify-full instead of require.</summary>
     public const string DbRootCertificateVariable = "CLOUDSHELF_DB_ROOT_CERT";
+    /// <summary>Stream ARN of the books table, read by sync-lag (else found with DescribeTable).</summary>
+    public const string BooksStreamArnVariable = "CLOUDSHELF_BOOKS_STREAM_ARN";
+    /// <summary>Stream ARN of the users table.</summary>
+    public const string UsersStreamArnVariable = "CLOUDSHELF_USERS_STREAM_ARN";
+    /// <summary>Stream ARN of the orders table.</summary>
+    public const string OrdersStreamArnVariable = "CLOUDSHELF_ORDERS_STREAM_ARN";
+    /// <summary>Sync lag above which a table is behind, in seconds (default 30).</summary>
+    public const string LagThresholdVariable = "CLOUDSHELF_LAG_THRESHOLD_SECONDS";
+    /// <summary>Retention headroom below which a table is at risk, in seconds (default 21600, 6 h).</summary>
+    public const string HeadroomThresholdVariable = "CLOUDSHELF_HEADROOM_THRESHOLD_SECONDS";
+    /// <summary>Seconds a change may stay unapplied after a later change of its shard is in PostgreSQL before it counts as lost (default 300).</summary>
+    public const string LostGraceVariable = "CLOUDSHELF_LOST_GRACE_SECONDS";
+    /// <summary>Most stream records one sync-lag run reads per table (default 10000).</summary>
+    public const string LagMaxRecordsVariable = "CLOUDSHELF_LAG_MAX_RECORDS";
+    /// <summary>Seconds one sync-lag run keeps reading (default 20).</summary>
+    public const string LagMaxRunSecondsVariable = "CLOUDSHELF_LAG_MAX_RUN_SECONDS";
+
+    /// <summary>Drift detection: <c>true</c> to repair the drift it finds (default <c>false</c>).</summary>
+    public const string DriftRepairVariable = "CLOUDSHELF_DRIFT_REPAIR";
+    /// <summary>Drift detection: scan segments of a new pass (default 8).</summary>
+    public const string DriftSegmentsVariable = "CLOUDSHELF_DRIFT_SEGMENTS";
+    /// <summary>Drift detection: read capacity units per second it may consume (default: no limit).</summary>
+    public const string DriftReadUnitsVariable = "CLOUDSHELF_DRIFT_READ_UNITS";
 
     /// <summary>The PostgreSQL connection string, used as is; null when the secret is used instead.</summary>
     public string? PostgresConnection { get; init; }
@@ -107,6 +130,18 @@ public sealed partial record SyncSettings
     /// <summary>The minimum log level.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>Whether the drift detector repairs what it finds.</summary>
+    public bool DriftRepair { get; init; }
+
+    /// <summary>Scan segments of a new drift pass.</summary>
+    public int DriftSegments { get; init; } = 8;
+
+    /// <summary>Read capacity units per second the drift detector may consume; null for no limit.</summary>
+    public double? DriftReadUnitsPerSecond { get; init; }
+
+    /// <summary>What sync-lag reads and how it judges.</summary>
+    public LagSettings Lag { get; init; } = new();
+
     /// <summary>Reads and validates the settings.</summary>
     /// <exception cref="ConfigurationException">A setting is missing or malformed; the message names it.</exception>
     public static SyncSettings Load(IEnvironment environment)
@@ -135,21 +170,26 @@ public sealed partial record SyncSettings
         if (!string.IsNullOrWhiteSpace(level) && (int)parsedLevel == -1)
             throw new ConfigurationException(LogLevelVariable, $"'{level}' is not one of DEBUG, INFO, WARN, ERROR.");
 
+        var tables = new SourceTableNames(
+            TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
+            TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
+            TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders));
         return new SyncSettings
         {
             PostgresConnection = connection,
             DatabaseSecret = secret,
             SessionToken = NonEmpty(environment.Get("AWS_SESSION_TOKEN")),
-            Tables = new SourceTableNames(
-                TableName(environment, BooksTableVariable, SourceTableNames.Default.Books),
-                TableName(environment, UsersTableVariable, SourceTableNames.Default.Users),
-                TableName(environment, OrdersTableVariable, SourceTableNames.Default.Orders)),
+            Tables = tables,
+            Lag = LagSettings.Load(environment, tables),
             DynamoDbEndpoint = endpoint,
             DynamoDbStreamsEndpoint = streamsEndpoint,
             HasAwsCredentials = NonEmpty(environment.Get("AWS_ACCESS_KEY_ID")) is not null,
             Region = NonEmpty(environment.Get(RegionVariable)) ?? "us-east-1",
             ServiceName = NonEmpty(environment.Get(ServiceNameVariable)) ?? "cloudshelf-sync",
             LogLevel = string.IsNullOrWhiteSpace(level) ? LogLevel.Information : parsedLevel,
+            DriftRepair = DriftRepairSetting(environment),
+            DriftSegments = DriftSegmentsSetting(environment),
+            DriftReadUnitsPerSecond = DriftReadUnitsSetting(environment),
         };
     }
 
@@ -175,6 +215,33 @@ public sealed partial record SyncSettings
         if (!DynamoTableName().IsMatch(value))
             throw new ConfigurationException(variable, $"'{value}' is not a DynamoDB table name (3-255 characters: letters, digits, '_', '-', '.').");
         return value;
+    }
+
+    private static bool DriftRepairSetting(IEnvironment environment) =>
+        NonEmpty(environment.Get(DriftRepairVariable))?.ToLowerInvariant() switch
+        {
+            null or "false" => false,
+            "true" => true,
+            var other => throw new ConfigurationException(DriftRepairVariable, $"'{other}' is not 'true' or 'false'."),
+        };
+
+    private static int DriftSegmentsSetting(IEnvironment environment)
+    {
+        var text = NonEmpty(environment.Get(DriftSegmentsVariable));
+        if (text is null) return 8;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 1_000_000)
+            throw new ConfigurationException(DriftSegmentsVariable, $"'{text}' is not a whole number from 1 to 1000000.");
+        return n;
+    }
+
+    private static double? DriftReadUnitsSetting(IEnvironment environment)
+    {
+        var text = NonEmpty(environment.Get(DriftReadUnitsVariable));
+        if (text is null) return null;
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate)
+            || !double.IsFinite(rate) || rate <= 0)
+            throw new ConfigurationException(DriftReadUnitsVariable, $"'{text}' is not a positive number of read capacity units per second.");
+        return rate;
     }
 
     private static Uri? Endpoint(IEnvironment environment, string variable)

@@ -18,7 +18,7 @@ public static class FunctionCatalog
     public static IReadOnlyList<string> Names { get; } = [StreamSyncHandler.Name, DriftDetector, SyncLag, Backfill];
 
     /// <summary>Whether the named function needs the database at start-up.</summary>
-    public static bool NeedsServices(string name) => name is StreamSyncHandler.Name or Backfill;
+    public static bool NeedsServices(string name) => name is StreamSyncHandler.Name or Backfill or DriftDetector or SyncLag;
 
     /// <summary>The handler of a known name.</summary>
     /// <exception cref="RuntimeErrorException">Unknown name (<c>Runtime.UnknownHandler</c>).</exception>
@@ -26,7 +26,8 @@ public static class FunctionCatalog
     {
         StreamSyncHandler.Name => new StreamSyncFunction(services ?? throw new ArgumentNullException(nameof(services))),
         Backfill => new BackfillFunction(services ?? throw new ArgumentNullException(nameof(services))),
-        DriftDetector or SyncLag => new NotAvailableYetFunction(name),
+        DriftDetector => new DriftFunction(services ?? throw new ArgumentNullException(nameof(services))),
+        SyncLag => new SyncLagFunction(services ?? throw new ArgumentNullException(nameof(services))),
         _ => throw new RuntimeErrorException("Runtime.UnknownHandler",
             $"Unknown handler '{name}' (_HANDLER); this bootstrap hosts: {string.Join(", ", Names)}."),
     };
@@ -37,15 +38,4 @@ internal sealed class StreamSyncFunction(SyncServices services) : IFunctionHandl
 {
     public Task<byte[]> HandleAsync(ReadOnlyMemory<byte> payload, InvocationContext context, CancellationToken cancellationToken) =>
         services.StreamSync.HandleAsync(payload, cancellationToken);
-}
-
-/// <summary>
-/// A function wired into the template whose work lands in a later release: every invocation fails
-/// with a message that says so, rather than doing nothing and reporting success.
-/// </summary>
-internal sealed class NotAvailableYetFunction(string name) : IFunctionHandler
-{
-    public Task<byte[]> HandleAsync(ReadOnlyMemory<byte> payload, InvocationContext context, CancellationToken cancellationToken) =>
-        throw new RuntimeErrorException("Function.NotAvailable",
-            $"The {name} function is not available in this build yet; {StreamSyncHandler.Name} and {FunctionCatalog.Backfill} are. Deploy a build that includes it.");
 }

@@ -4,7 +4,9 @@ using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using CloudShelf.Sync.Backfill;
 using CloudShelf.Sync.Configuration;
+using CloudShelf.Sync.Drift;
 using CloudShelf.Sync.Dynamo;
+using CloudShelf.Sync.Lag;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
@@ -22,7 +24,10 @@ namespace CloudShelf.Sync.Hosting;
 public sealed class SyncServices : IAsyncDisposable
 {
     private readonly Lazy<IAmazonDynamoDB> _dynamoDb;
-    private readonly TimeProvider _time;
+    private readonly Lazy<DynamoDbStreamsClient> _streams;
+    private readonly Lazy<Backfiller> _backfiller;
+    private readonly Lazy<DriftDetector> _drift;
+    private readonly Lazy<SyncLagMonitor> _syncLag;
 
     private SyncServices(SyncSettings settings, NpgsqlDataSource dataSource, ILog log, IMetrics metrics, TimeProvider time,
         IItemReader? itemReader, DatabaseCredentials? credentials)
@@ -31,29 +36,38 @@ public sealed class SyncServices : IAsyncDisposable
         DataSource = dataSource;
         Log = log;
         Metrics = metrics;
+        Time = time;
         Mapping = CloudShelfMapping.Create(settings.Tables);
         // The DynamoDB client is built on first use: only streams without new images need it,
         // and cold start should not pay for it otherwise.
         _dynamoDb = new Lazy<IAmazonDynamoDB>(() => CreateDynamoDbClient(settings));
         var reader = itemReader ?? new LazyItemReader(() => new DynamoDbItemReader(_dynamoDb.Value));
         var writer = new ChangeWriter(dataSource, Mapping, log, time);
+        BatchStats = new BatchStatsStore(dataSource, time, log);
         Processor = new StreamBatchProcessor(Mapping, writer, reader, log, metrics, time,
-            credentials is null ? null : credentials.InvalidateOn);
+            credentials is null ? null : credentials.InvalidateOn, BatchStats);
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         StreamSync = new StreamSyncHandler(Processor, Replayer, log);
         Migrator = new SchemaMigrator(dataSource);
-        _time = time;
         _streams = new Lazy<DynamoDbStreamsClient>(() => DynamoDbStreamsClient.Create(settings, time));
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
+        _drift = new Lazy<DriftDetector>(() => new DriftDetector(_dynamoDb.Value, dataSource, Mapping,
+            new DriftRepairer(dataSource, writer, Mapping), log, metrics, time));
+        _syncLag = new Lazy<SyncLagMonitor>(() => new SyncLagMonitor(Mapping, new StreamArnSource(settings.Lag, () => _dynamoDb.Value),
+            new DynamoDbStreamReader(_streams.Value, time), new ShardCheckpointStore(dataSource, SyncLagMonitor.Consumer),
+            new LagStore(dataSource), settings.Lag, log, metrics, time));
     }
 
-    private readonly Lazy<Backfiller> _backfiller;
-    private readonly Lazy<DynamoDbStreamsClient> _streams;
+    /// <summary>The sync-lag measurement (built on first use, with its Streams client).</summary>
+    public SyncLagMonitor SyncLag => _syncLag.Value;
 
     /// <summary>The DynamoDB Streams reader (built on first use: sync-lag and the local mapping need it).</summary>
-    public DynamoDbStreamReader StreamReader => new(_streams.Value, _time);
+    public DynamoDbStreamReader StreamReader => new(_streams.Value, Time);
+
+    /// <summary>Drift detection and repair (built on first use).</summary>
+    public DriftDetector Drift => _drift.Value;
 
     /// <summary>The DynamoDB client (built on first use).</summary>
     public IAmazonDynamoDB DynamoDb => _dynamoDb.Value;
@@ -73,6 +87,9 @@ public sealed class SyncServices : IAsyncDisposable
     /// <summary>The metrics.</summary>
     public IMetrics Metrics { get; }
 
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
     /// <summary>The table mapping of this stage.</summary>
     public SyncMapping Mapping { get; }
 
@@ -81,6 +98,9 @@ public sealed class SyncServices : IAsyncDisposable
 
     /// <summary>The <c>stream-sync</c> handler.</summary>
     public StreamSyncHandler StreamSync { get; }
+
+    /// <summary>Per-batch statistics (the error rate).</summary>
+    public BatchStatsStore BatchStats { get; }
 
     /// <summary>Quarantine queries.</summary>
     public QuarantineStore Quarantine { get; }

@@ -18,11 +18,20 @@ public static class MetricNames
     /// <summary>Stream records reported as batch item failures.</summary>
     public const string RecordsFailed = "RecordsFailed";
 
-    /// <summary>Seconds between the change in DynamoDB and its arrival in PostgreSQL.</summary>
+    /// <summary>Age of the oldest stream change not yet in PostgreSQL (0 when every change read is in).</summary>
     public const string SyncLagSeconds = "SyncLagSeconds";
 
     /// <summary>Seconds left before the oldest unprocessed record falls out of the 24-hour stream retention.</summary>
     public const string RetentionHeadroomSeconds = "RetentionHeadroomSeconds";
+
+    /// <summary>Stream changes sync-lag read that are not in PostgreSQL yet.</summary>
+    public const string UnappliedChanges = "UnappliedChanges";
+
+    /// <summary>Stream changes the event source mapping passed over without applying them (quarantined until replayed).</summary>
+    public const string LostChanges = "LostChanges";
+
+    /// <summary>Open quarantine entries (per table, and service-wide), counted by sync-lag every run.</summary>
+    public const string QuarantineOpen = "QuarantineOpen";
 
     /// <summary>Items that differ between DynamoDB and PostgreSQL in a drift check.</summary>
     public const string DataDriftCount = "DataDriftCount";
@@ -40,6 +49,6 @@ public static class MetricNames
     public static IReadOnlyList<string> All { get; } =
     [
         RecordsApplied, RecordsSkipped, RecordsQuarantined, RecordsFailed, SyncLagSeconds,
-        RetentionHeadroomSeconds, DataDriftCount, BatchDurationMs, IllFittingValues, TtlDeletes,
+        RetentionHeadroomSeconds, UnappliedChanges, LostChanges, QuarantineOpen, DataDriftCount, BatchDurationMs, IllFittingValues, TtlDeletes,
     ];
 }

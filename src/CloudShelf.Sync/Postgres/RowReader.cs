@@ -64,7 +64,7 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
         return items;
     }
 
-    private static string SelectList(IReadOnlyList<ColumnMapping> columns)
+    internal static string SelectList(IReadOnlyList<ColumnMapping> columns)
     {
         var select = new StringBuilder();
         foreach (var column in columns)
@@ -78,7 +78,7 @@ public sealed class RowReader(NpgsqlDataSource dataSource)
     }
 
     // The key is column 0 of both the row and the child-line queries.
-    private static object?[] ReadValues(NpgsqlDataReader reader, string tableName, IReadOnlyList<ColumnMapping> columns, int offset)
+    internal static object?[] ReadValues(NpgsqlDataReader reader, string tableName, IReadOnlyList<ColumnMapping> columns, int offset)
     {
         var values = new object?[columns.Count];
         for (var i = 0; i < columns.Count; i++)

@@ -6,7 +6,8 @@ namespace CloudShelf.Sync.StreamSync;
 /// <summary>Reports a processed batch: the outcome metrics per table and service-wide, and its logs.</summary>
 internal sealed class OutcomeReporter(SyncMapping mapping, ILog log, IMetrics metrics)
 {
-    public void Report(BatchResult result, List<Change> changes, TimeSpan elapsed)
+    /// <summary>Emits the batch's metrics and logs; returns its counts per table (for the batch statistics).</summary>
+    public List<TableBatchCounts> Report(BatchResult result, List<Change> changes, TimeSpan elapsed)
     {
         // Per table, and once more without a table so alarms can take the service-wide error rate.
         var perTable = new Dictionary<string, int[]>(StringComparer.Ordinal) { [""] = new int[5] };
@@ -18,9 +19,13 @@ internal sealed class OutcomeReporter(SyncMapping mapping, ILog log, IMetrics me
             counts[(int)result.Outcomes[i]]++;
             perTable[""][(int)result.Outcomes[i]]++;
         }
+        var tables = new List<TableBatchCounts>(perTable.Count - 1);
         foreach (var (table, counts) in perTable)
         {
             var dimension = table.Length == 0 ? null : table;
+            if (dimension is not null)
+                tables.Add(new TableBatchCounts(table, counts[(int)RecordOutcome.Applied] + counts[(int)RecordOutcome.Superseded],
+                    counts[(int)RecordOutcome.Skipped], counts[(int)RecordOutcome.Quarantined], counts[(int)RecordOutcome.Failed]));
             metrics.Add(MetricNames.RecordsApplied, counts[(int)RecordOutcome.Applied] + counts[(int)RecordOutcome.Superseded], MetricUnit.Count, dimension);
             metrics.Add(MetricNames.RecordsSkipped, counts[(int)RecordOutcome.Skipped], MetricUnit.Count, dimension);
             metrics.Add(MetricNames.RecordsQuarantined, counts[(int)RecordOutcome.Quarantined], MetricUnit.Count, dimension);
@@ -57,5 +62,6 @@ internal sealed class OutcomeReporter(SyncMapping mapping, ILog log, IMetrics me
             new LogField("quarantined", result.Count(RecordOutcome.Quarantined)),
             new LogField("failed", result.Count(RecordOutcome.Failed)),
             new LogField("duration_ms", Math.Round(elapsed.TotalMilliseconds, 2)));
+        return tables;
     }
 }

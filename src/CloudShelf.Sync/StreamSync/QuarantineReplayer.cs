@@ -71,7 +71,7 @@ public sealed class QuarantineReplayer(QuarantineStore store, StreamBatchProcess
             })
             .ToList();
 
-        var result = await processor.ProcessAsync(records, cancellationToken);
+        var result = await processor.ReplayAsync(records, cancellationToken);
         var resolved = new List<(long, string)>();
         for (var i = 0; i < records.Count; i++)
         {

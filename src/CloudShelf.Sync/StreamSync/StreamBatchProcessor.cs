@@ -9,7 +9,8 @@ namespace CloudShelf.Sync.StreamSync;
 /// Turns stream records into changes and applies them: classify and map
 /// (<see cref="RecordClassifier"/>), read missing images (<see cref="ImageResolver"/>), collapse to
 /// the newest change per item, write (the writer orders, retries lost races and isolates refused
-/// records), report (<see cref="OutcomeReporter"/>). Every record leaves either committed,
+/// records), report (<see cref="OutcomeReporter"/>) and record the batch's counts per table
+/// (<see cref="IBatchStatistics"/>, for the error rate). Every record leaves either committed,
 /// quarantined with its payload, or failed so that Lambda delivers it again.
 /// </summary>
 public sealed class StreamBatchProcessor(
@@ -19,14 +20,25 @@ public sealed class StreamBatchProcessor(
     ILog log,
     IMetrics metrics,
     TimeProvider time,
-    Action<Exception>? onDatabaseFailure = null)
+    Action<Exception>? onDatabaseFailure = null,
+    IBatchStatistics? statistics = null)
 {
     private readonly RecordClassifier _classifier = new(mapping);
     private readonly ImageResolver _images = new(itemReader, log, time);
     private readonly OutcomeReporter _reporter = new(mapping, log, metrics);
 
-    /// <summary>Processes one batch. Never throws for a database failure: those records come back as failed.</summary>
-    public async Task<BatchResult> ProcessAsync(IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken)
+    /// <summary>Processes one batch from the stream. Never throws for a database failure: those records come back as failed.</summary>
+    public Task<BatchResult> ProcessAsync(IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken) =>
+        ProcessAsync(records, fromStream: true, cancellationToken);
+
+    /// <summary>
+    /// Processes quarantined records again. Not recorded in the batch statistics: the records counted
+    /// when the stream delivered them, and the error rate is of deliveries, not of replays.
+    /// </summary>
+    public Task<BatchResult> ReplayAsync(IReadOnlyList<SourceRecord> records, CancellationToken cancellationToken) =>
+        ProcessAsync(records, fromStream: false, cancellationToken);
+
+    private async Task<BatchResult> ProcessAsync(IReadOnlyList<SourceRecord> records, bool fromStream, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
         var started = time.GetTimestamp();
@@ -74,7 +86,9 @@ public sealed class StreamBatchProcessor(
         foreach (var i in failedReads) outcomes[i] = RecordOutcome.Failed;
 
         var result = new BatchResult { Records = records, Outcomes = outcomes, Quarantined = written?.Quarantined ?? [], Won = written?.Won ?? new HashSet<Change>() };
-        _reporter.Report(result, changes, time.GetElapsedTime(started));
+        var counts = _reporter.Report(result, changes, time.GetElapsedTime(started));
+        // After the outcomes are settled, so that failed records (whose transaction never committed) count too.
+        if (fromStream && statistics is not null && counts.Count > 0) await statistics.RecordAsync(counts, cancellationToken);
         return result;
     }
 

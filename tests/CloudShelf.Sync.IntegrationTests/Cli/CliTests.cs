@@ -75,10 +75,10 @@ public sealed class CliTests(SyncServerFixture fixture)
     {
         var connection = await FreshDatabaseAsync();
 
-        var run = await RunAsync(connection, "{}", "invoke", "drift-detector", "--event", "-");
+        var run = await RunAsync(connection, "{}", "invoke", "sync-lag", "--event", "-");
 
         Assert.Equal((1, ""), (run.ExitCode, run.Out));
-        Assert.Contains("The drift-detector function is not available in this build yet", run.Error, StringComparison.Ordinal);
+        Assert.Contains("The sync-lag function is not available in this build yet", run.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -130,7 +130,7 @@ public sealed partial class BootstrapTests(SyncServerFixture fixture)
     {
         var path = await PublishedBootstrap.PathAsync();
         await using var api = FakeRuntimeApi.Start();
-        await using var bootstrap = BootstrapProcess.Start(path, LambdaEnvironment(api, "sync-lag", null));
+        await using var bootstrap = BootstrapProcess.Start(path, LambdaEnvironment(api, "drift-detector", null));
 
         var outcome = await api.InvokeAsync("{}"u8.ToArray());
 

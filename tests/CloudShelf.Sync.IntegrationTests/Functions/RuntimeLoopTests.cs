@@ -220,21 +220,6 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
         Assert.Equal("24.99", await db.ScalarAsync<string>("SELECT price::text FROM cloudshelf.books WHERE book_id = 'book-1'"));
     }
 
-    [Theory]
-    [InlineData("drift-detector")]
-    [InlineData("sync-lag")]
-    public async Task Functions_of_later_releases_answer_with_a_clear_error(string name)
-    {
-        await using var api = FakeRuntimeApi.Start();
-        using var output = new StringWriter();
-        await using var loop = new Loop(api, FunctionCatalog.Create(name, null), output);
-
-        var outcome = await api.InvokeAsync("{}"u8.ToArray());
-
-        Assert.Equal(("error", "Function.NotAvailable"), (outcome.Kind, outcome.ErrorType));
-        Assert.Contains($"The {name} function is not available", outcome.Body, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void An_unknown_handler_is_a_runtime_error_naming_the_known_ones()
     {

@@ -239,6 +239,88 @@ public sealed class TemplateContractTests
     }
 
     [Fact]
+    public void The_error_rate_alarm_counts_failed_and_quarantined_records_over_all_handled_as_cutover_check_does()
+    {
+        var errorRate = SamTemplate.Properties(_template.Resource("ErrorRateAlarm"));
+        var queries = Yaml.Items(Yaml.Find(errorRate, "Metrics")!).Cast<YamlMappingNode>().ToList();
+        string IdOf(string metric) => Yaml.Text(Yaml.Find(queries.Single(q => Yaml.Descendants(q).OfType<YamlScalarNode>().Any(n => n.Value == metric)), "Id")!);
+        var (failed, applied, quarantined) = (IdOf(MetricNames.RecordsFailed), IdOf(MetricNames.RecordsApplied), IdOf(MetricNames.RecordsQuarantined));
+        var returned = queries.Single(q => Yaml.Find(q, "ReturnData") is { } r && Yaml.Text(r) == "true");
+        var handled = queries.Single(q => Yaml.Find(q, "ReturnData") is { } r && Yaml.Text(r) == "false" && Yaml.Find(q, "Expression") is not null);
+
+        Assert.Equal($"IF({Yaml.Text(Yaml.Find(handled, "Id")!)} > 0, 100 * (FILL({failed}, 0) + FILL({quarantined}, 0)) / {Yaml.Text(Yaml.Find(handled, "Id")!)}, 0)",
+            Yaml.Text(Yaml.Find(returned, "Expression")!));
+        Assert.Equal($"FILL({failed}, 0) + FILL({applied}, 0) + FILL({quarantined}, 0)", Yaml.Text(Yaml.Find(handled, "Expression")!));
+        Assert.Equal(new CloudShelf.Sync.Cutover.CutoverSettings().MaxErrorRate * 100, double.Parse(Yaml.Text(Yaml.Find(errorRate, "Threshold")!), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_non_empty_quarantine_the_iterator_age_and_any_batch_given_up_to_the_on_failure_bucket_alarm()
+    {
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => SamTemplate.Properties(a.Resource)).ToList();
+        bool Metric(YamlMappingNode a, string name) => Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == name;
+
+        var open = alarms.Single(a => Metric(a, MetricNames.QuarantineOpen));
+        Assert.Equal(("0", "GreaterThanThreshold", "Maximum"),
+            (Yaml.Text(Yaml.Find(open, "Threshold")!), Yaml.Text(Yaml.Find(open, "ComparisonOperator")!), Yaml.Text(Yaml.Find(open, "Statistic")!)));
+
+        var streamSync = Functions.Single(f => Handler(f.Resource) == "stream-sync").Id;
+        Assert.Contains(alarms, a => Metric(a, "IteratorAge") && Yaml.Text(Yaml.Find(a, "Threshold")!) == "30000"
+                                     && Yaml.Descendants(a).Any(d => Yaml.RefTarget(d) == streamSync));
+
+        // The alarm watches the bucket every mapping sends its given-up batches to, through a request-metrics filter it has.
+        var destinations = Yaml.Map(SamTemplate.Properties(_template.Resource(streamSync)), "Events").Children.Values.Cast<YamlMappingNode>()
+            .Select(e => Yaml.GetAttTarget(Yaml.Find(Yaml.Map(Yaml.Map(SamTemplate.Properties(e), "DestinationConfig"), "OnFailure"), "Destination")!)!.Value.Resource)
+            .Distinct().ToList();
+        var bucket = Assert.Single(destinations);
+        var filters = Yaml.Items(Yaml.Find(SamTemplate.Properties(_template.Resource(bucket)), "MetricsConfigurations")!)
+            .Cast<YamlMappingNode>().Select(f => Yaml.Text(Yaml.Find(f, "Id")!)).ToHashSet(StringComparer.Ordinal);
+        var given = alarms.Single(a => Metric(a, "PutRequests"));
+        var dimensions = Yaml.Items(Yaml.Find(given, "Dimensions")!).Cast<YamlMappingNode>()
+            .ToDictionary(d => Yaml.Text(Yaml.Find(d, "Name")!), d => Yaml.Find(d, "Value")!);
+        Assert.Equal("AWS/S3", Yaml.Text(Yaml.Find(given, "Namespace")!));
+        Assert.Equal(bucket, Yaml.RefTarget(dimensions["BucketName"]));
+        Assert.Contains(Yaml.Text(dimensions["FilterId"]), filters);
+        Assert.Equal("0", Yaml.Text(Yaml.Find(given, "Threshold")!));
+    }
+
+    [Fact]
+    public void The_dashboard_shows_lag_headroom_unapplied_lost_drift_and_applied_failed_quarantined_for_every_table()
+    {
+        var (id, _) = Assert.Single(_template.Resources("AWS::CloudWatch::Dashboard"));
+        var uses = _template.MetricUses().Where(u => u.Where.StartsWith($"dashboard {id}", StringComparison.Ordinal) && u.Namespace == MetricNames.Namespace).ToList();
+        var tables = CloudShelf.Sync.Mapping.CloudShelfMapping.Create(CloudShelf.Sync.Mapping.SourceTableNames.Default).Tables.Select(t => t.Table);
+        foreach (var metric in new[]
+                 {
+                     MetricNames.SyncLagSeconds, MetricNames.RetentionHeadroomSeconds, MetricNames.UnappliedChanges, MetricNames.LostChanges,
+                     MetricNames.DataDriftCount, MetricNames.RecordsApplied, MetricNames.RecordsFailed, MetricNames.RecordsQuarantined,
+                 })
+        {
+            foreach (var table in tables)
+                Assert.True(uses.Any(u => u.Name == metric && u.Dimensions.Any(d => d.Name == "Table" && d.Value == table)),
+                    $"The dashboard does not show {metric} of {table}.");
+        }
+        Assert.Contains(uses, u => u.Name == MetricNames.QuarantineOpen);
+    }
+
+    [Fact]
+    public void Every_alarm_is_on_the_dashboard_and_in_the_alarm_names_output()
+    {
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        var (_, dashboard) = Assert.Single(_template.Resources("AWS::CloudWatch::Dashboard"));
+        using var body = SamTemplate.DashboardBody(dashboard);
+        var shown = body.RootElement.GetProperty("widgets").EnumerateArray()
+            .Where(w => w.GetProperty("type").GetString() == "alarm")
+            .SelectMany(w => w.GetProperty("properties").GetProperty("alarms").EnumerateArray())
+            .Select(a => a.GetString()!.Replace("${", "", StringComparison.Ordinal).Replace(".Arn}", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.Ordinal);
+        var output = Yaml.Descendants(Yaml.Map(Yaml.Map(_template.Root, "Outputs"), "AlarmNames")).Select(Yaml.RefTarget).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(alarms.Order(StringComparer.Ordinal), shown.Order(StringComparer.Ordinal));
+        Assert.Equal(alarms.Order(StringComparer.Ordinal), output.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Every_alarm_notifies_the_alarm_topic()
     {
         Assert.All(_template.Resources("AWS::CloudWatch::Alarm"), a =>
@@ -277,15 +359,12 @@ public sealed class TemplateContractTests
             // Well inside the streams' 24-hour retention: a record given up is still there to be read again.
             Assert.True(age is { Min: >= 3600, Max: <= 43200 }, $"MaximumRecordAgeInSeconds is not bounded to 1..12 hours: {age}.");
 
+            // An S3 destination keeps the batch itself (SQS and SNS only its position), so that
+            // `quarantine import --s3` can make it replayable after the stream has dropped it.
             var onFailure = Yaml.Map(Yaml.Map(e, "DestinationConfig"), "OnFailure");
             var destination = Yaml.GetAttTarget(Yaml.Find(onFailure, "Destination")!);
-            Assert.True(destination is { Attribute: "Arn" }, "The OnFailure destination is not !GetAtt <queue>.Arn.");
-            var queue = _template.Resource(destination.Value.Resource);
-            Assert.Equal("AWS::SQS::Queue", Yaml.Text(Yaml.Find(queue, "Type")!));
-            var queueProperties = SamTemplate.Properties(queue);
-            Assert.Equal("1209600", Yaml.Text(Yaml.Find(queueProperties, "MessageRetentionPeriod")!));
-            Assert.True(Yaml.Find(queueProperties, "SqsManagedSseEnabled") is YamlScalarNode { Value: "true" }
-                        || Yaml.Find(queueProperties, "KmsMasterKeyId") is not null, "The failed-records queue is not encrypted.");
+            Assert.True(destination is { Attribute: "Arn" }, "The OnFailure destination is not !GetAtt <bucket>.Arn.");
+            Assert.Equal("AWS::S3::Bucket", Yaml.Text(Yaml.Find(_template.Resource(destination.Value.Resource), "Type")!));
         });
     }
 
@@ -348,6 +427,74 @@ public sealed class TemplateContractTests
     }
 
     [Fact]
+    public void The_failed_batches_bucket_is_private_encrypted_expires_its_records_and_stream_sync_may_write_it()
+    {
+        var (id, bucket) = Assert.Single(_template.Resources("AWS::S3::Bucket"));
+        var properties = SamTemplate.Properties(bucket);
+        Assert.NotNull(Yaml.Find(properties, "BucketEncryption"));
+        var block = Yaml.Map(properties, "PublicAccessBlockConfiguration");
+        Assert.All(new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" },
+            k => Assert.Equal("true", Yaml.Text(Yaml.Find(block, k)!)));
+        var rule = Assert.IsType<YamlMappingNode>(Assert.Single(Yaml.Items(Yaml.Find(Yaml.Map(properties, "LifecycleConfiguration"), "Rules")!)));
+        Assert.Equal("Enabled", Yaml.Text(Yaml.Find(rule, "Status")!));
+        Assert.Equal("FailedBatchRetentionDays", Yaml.RefTarget(Yaml.Find(rule, "ExpirationInDays")!));
+
+        // Lambda writes the destination with the function's execution role: PutObject on its objects, ListBucket on it.
+        var statements = PolicyStatements().Where(s => s.Where.StartsWith("StreamSyncRole", StringComparison.Ordinal)).ToList();
+        Assert.Contains(statements, s => Yaml.Items(Yaml.Find(s.Statement, "Action")!).Any(a => Yaml.Text(a) == "s3:PutObject")
+                                         && Yaml.Items(Yaml.Find(s.Statement, "Resource")!).All(r => Yaml.Render(r) == $"${{{id}.Arn}}/*"));
+        Assert.Contains(statements, s => Yaml.Items(Yaml.Find(s.Statement, "Action")!).Any(a => Yaml.Text(a) == "s3:ListBucket")
+                                         && Yaml.Items(Yaml.Find(s.Statement, "Resource")!).All(r => Yaml.GetAttTarget(r) == (id, "Arn")));
+    }
+
+    [Fact]
+    public void Sync_lag_may_only_read_the_three_streams_and_is_told_which_they_are()
+    {
+        var syncLag = Functions.Single(f => Handler(f.Resource) == FunctionCatalog.SyncLag);
+        var role = Yaml.GetAttTarget(Yaml.Find(SamTemplate.Properties(syncLag.Resource), "Role")!)!.Value.Resource;
+        var dynamo = PolicyStatements().Where(s => s.Where.StartsWith(role + " ", StringComparison.Ordinal))
+            .Where(s => Yaml.Items(Yaml.Find(s.Statement, "Action")!).Any(a => Yaml.Text(a).StartsWith("dynamodb:", StringComparison.Ordinal)))
+            .ToList();
+
+        var statement = Assert.Single(dynamo).Statement;
+        Assert.Equal(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            Yaml.Items(Yaml.Find(statement, "Action")!).Select(Yaml.Text).Order(StringComparer.Ordinal));
+        Assert.Equal(["BooksStreamArn", "OrdersStreamArn", "UsersStreamArn"],
+            Yaml.Items(Yaml.Find(statement, "Resource")!).Select(r => Yaml.RefTarget(r)).Order(StringComparer.Ordinal));
+        var environment = _template.Environment(syncLag.Resource);
+        foreach (var (variable, parameter) in new[]
+                 {
+                     (SyncSettings.BooksStreamArnVariable, "BooksStreamArn"), (SyncSettings.UsersStreamArnVariable, "UsersStreamArn"),
+                     (SyncSettings.OrdersStreamArnVariable, "OrdersStreamArn"),
+                 })
+            Assert.Equal(parameter, Yaml.RefTarget(environment[variable]));
+    }
+
+    [Theory]
+    [InlineData(MetricNames.SyncLagSeconds, "GreaterThanThreshold", 30)]
+    [InlineData(MetricNames.RetentionHeadroomSeconds, "LessThanThreshold", 21600)]
+    [InlineData(MetricNames.LostChanges, "GreaterThanThreshold", 0)]
+    public void Every_synced_table_has_its_lag_alarm_on_the_alarm_topic_and_its_dashboard_line(string metric, string comparison, double threshold)
+    {
+        var tables = CloudShelfMapping.Create(SourceTableNames.Default).Tables.Select(t => t.Table).ToList();
+        var alarms = _template.Resources("AWS::CloudWatch::Alarm").Select(a => SamTemplate.Properties(a.Resource))
+            .Where(a => Yaml.Find(a, "MetricName") is { } n && Yaml.Text(n) == metric)
+            .ToList();
+
+        var alarmed = alarms.Select(a =>
+        {
+            Assert.Equal(comparison, Yaml.Text(Yaml.Find(a, "ComparisonOperator")!));
+            Assert.Equal(threshold, double.Parse(Yaml.Text(Yaml.Find(a, "Threshold")!), CultureInfo.InvariantCulture));
+            var table = Yaml.Items(Yaml.Find(a, "Dimensions")!).Cast<YamlMappingNode>().Single(d => Yaml.Text(Yaml.Find(d, "Name")!) == "Table");
+            return Yaml.Text(Yaml.Find(table, "Value")!);
+        });
+        Assert.Equal(tables.Order(StringComparer.Ordinal), alarmed.Order(StringComparer.Ordinal));
+
+        var dashboard = _template.MetricUses().Where(u => u.Where.StartsWith("dashboard", StringComparison.Ordinal) && u.Name == metric);
+        foreach (var table in tables) Assert.Contains(dashboard, u => u.Dimensions.Any(d => d.Name == "Table" && d.Value == table));
+    }
+
+    [Fact]
     public void The_scheduled_functions_run_on_schedules()
     {
         foreach (var (handler, rate) in new[] { (FunctionCatalog.DriftDetector, "rate(15 minutes)"), (FunctionCatalog.SyncLag, "rate(1 minute)") })
@@ -355,9 +502,30 @@ public sealed class TemplateContractTests
             var function = Functions.Single(f => Handler(f.Resource) == handler);
             var schedules = Yaml.Map(SamTemplate.Properties(function.Resource), "Events").Children.Values.Cast<YamlMappingNode>()
                 .Where(e => Yaml.Text(Yaml.Find(e, "Type")!) == "Schedule")
-                .Select(e => Yaml.Text(Yaml.Find(SamTemplate.Properties(e), "Schedule")!));
+                .Select(e => Yaml.Find(SamTemplate.Properties(e), "Schedule")!)
+                // A schedule given as a parameter (drift-detector's and sync-lag's) runs on the parameter's default.
+                .Select(n => Yaml.RefTarget(n) is { } parameter ? Yaml.Text(Yaml.Find(_template.Parameter(parameter), "Default")!) : Yaml.Text(n));
             Assert.Equal(rate, Assert.Single(schedules));
         }
+    }
+
+    [Fact]
+    public void The_drift_schedule_is_a_parameter_and_drift_over_10_items_in_any_table_alarms()
+    {
+        var drift = Functions.Single(f => Handler(f.Resource) == FunctionCatalog.DriftDetector);
+        var schedule = Yaml.Descendants(Yaml.Map(SamTemplate.Properties(drift.Resource), "Events")).OfType<YamlMappingNode>()
+            .Select(m => Yaml.Find(m, "Schedule")).Single(n => n is not null)!;
+        Assert.Equal(("!Ref", "DriftSchedule"), (Yaml.TagOf(schedule), Yaml.Text(schedule)));
+        Assert.True(_template.Environment(drift.Resource).ContainsKey(SyncSettings.DriftRepairVariable));
+
+        var alarm = _template.Resources("AWS::CloudWatch::Alarm").Single(a =>
+            Yaml.Descendants(a.Resource).OfType<YamlScalarNode>().Any(n => n.Value == MetricNames.DataDriftCount)).Resource;
+        var properties = SamTemplate.Properties(alarm);
+        Assert.Equal("10", Yaml.Text(Yaml.Find(properties, "Threshold")!));
+        Assert.Equal("GreaterThanThreshold", Yaml.Text(Yaml.Find(properties, "ComparisonOperator")!));
+        var tables = Yaml.Descendants(Yaml.Find(properties, "Metrics")!).OfType<YamlMappingNode>()
+            .Where(m => Yaml.Find(m, "Name") is { } n && Yaml.Text(n) == "Table").Select(m => Yaml.Text(Yaml.Find(m, "Value")!)).ToHashSet();
+        Assert.Equal(CloudShelf.Sync.Mapping.CloudShelfMapping.Create(CloudShelf.Sync.Mapping.SourceTableNames.Default).Tables.Select(t => t.Table).ToHashSet(), tables);
     }
 
     // ---------------------------------------------------------------------------------------------
