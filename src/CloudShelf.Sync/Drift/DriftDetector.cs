@@ -330,14 +330,27 @@ public sealed class DriftDetector
             var repaired = false;
             if (!moved && context.Run.Options.Repair)
             {
-                repaired = kind switch
+                try
                 {
-                    DriftKind.Missing => await _repairer.InsertMissingAsync(table, item!, cancellationToken),
-                    DriftKind.Extra => await _repairer.RemoveExtraAsync(table, candidate.Key, row!.SyncSequence, cancellationToken),
-                    _ => await _repairer.RewriteChangedAsync(table, item!, row!.SyncSequence, cancellationToken),
-                };
-                // A repair that lost its compare-and-set met a change newer than its read: in flight.
-                moved = !repaired;
+                    repaired = kind switch
+                    {
+                        DriftKind.Missing => await _repairer.InsertMissingAsync(table, item!, cancellationToken),
+                        DriftKind.Extra => await _repairer.RemoveExtraAsync(table, candidate.Key, row!.SyncSequence, cancellationToken),
+                        _ => await _repairer.RewriteChangedAsync(table, item!, row!.SyncSequence, cancellationToken),
+                    };
+                    // A repair that lost its compare-and-set met a change newer than its read: in flight.
+                    // A missing row the merge did not insert, with still no row, was kept out by a
+                    // tombstone: that stays drift for an operator to look at.
+                    moved = !repaired && (kind != DriftKind.Missing
+                                          || (await _rows.ReadAsync(table, [candidate.Key], null, cancellationToken)).Count > 0);
+                }
+                catch (Npgsql.PostgresException e) when (Postgres.PostgresErrors.IsRecordFault(e))
+                {
+                    // PostgreSQL refuses DynamoDB's state (a duplicate e-mail): it stays drift, and the
+                    // rest of the run goes on. The message names the constraint, never the values.
+                    _log.Warn("Drift repair refused", new LogField("table", table.Table), new LogField("key", candidate.Key),
+                        new LogField("error_code", e.SqlState), new LogField("constraint", e.ConstraintName));
+                }
             }
             var finding = new DriftFinding(table.Table, candidate.Key, kind.Value, attributes, moved, repaired);
             findings.Add(finding);

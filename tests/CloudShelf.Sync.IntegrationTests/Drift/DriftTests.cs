@@ -213,6 +213,23 @@ public sealed class DriftTests(SyncServerFixture postgres, DynaliteFixture dynal
     }
 
     [Fact]
+    public async Task A_repair_PostgreSQL_refuses_stays_drift_and_the_run_goes_on()
+    {
+        await using var s = await ScenarioAsync(books: 20, orders: 0);
+        // Phase 1 handed u-0002's address to u-0001 as well: PostgreSQL's unique e-mail refuses that state.
+        await s.PutAsync(s.Names.Users, User("u-0001", "reader2@example.com"));
+        await s.ExecuteAsync("UPDATE cloudshelf.books SET price = 1.01 WHERE book_id = 'b-0003'");
+
+        var report = await s.Detector().RunAsync(DriftScenario.Options(repair: true), CancellationToken.None);
+
+        var users = report.Tables.Single(t => t.Table == "users");
+        Assert.Equal((1, 0, 0), (users.Changed, users.Repaired, users.InFlight));
+        Assert.Equal(1, report.Tables.Single(t => t.Table == "books").Repaired);
+        Assert.Equal(["users u-0001 changed email"], await s.OpenFindingsAsync());
+        Assert.Equal("reader1@example.com", await s.Db.ScalarAsync<string>("SELECT email FROM cloudshelf.users WHERE user_id = 'u-0001'"));
+    }
+
+    [Fact]
     public async Task Runs_with_a_tiny_time_budget_resume_the_pass_and_cover_everything()
     {
         await using var s = await ScenarioAsync(books: 200, orders: 20);
