@@ -12,6 +12,7 @@ internal sealed record BenchOptions
         usage: CloudShelf.Sync.Benchmarks [--rounds N] [--warmup N] [--batch N] [--no-breakdown]
                CloudShelf.Sync.Benchmarks --cold-start [--starts N]
                CloudShelf.Sync.Benchmarks --backfill [--items N]
+               CloudShelf.Sync.Benchmarks --stream [--rate N] [--seconds S]
 
           --rounds N       measured rounds per phase (default 20)
           --warmup N       warm-up rounds per phase, not reported (default 5)
@@ -23,6 +24,10 @@ internal sealed record BenchOptions
           --backfill       instead: backfill items/s against a scan-only pass and COPY, at N and 10 N items,
                            and the CLI backfill's peak RSS at both sizes
           --items N        the smaller table size for --backfill (default 5000)
+          --stream         instead: DynamoDB Local -> stream run -> PostgreSQL at a steady write rate,
+                           in-process and through the bootstrap: throughput and write-to-row latency
+          --rate N         puts per second for --stream (default 200)
+          --seconds S      how long --stream writes (default 10)
 
         environment: CLOUDSHELF_PG_CONNECTION to use an existing server instead of a throwaway cluster
         exit status: 0 the report was printed (whatever it says), 1 the run failed, 2 bad command line
@@ -46,6 +51,12 @@ internal sealed record BenchOptions
 
     public int BackfillItems { get; init; } = 5000;
 
+    public bool Stream { get; init; }
+
+    public int StreamRate { get; init; } = 200;
+
+    public int StreamSeconds { get; init; } = 10;
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -62,6 +73,9 @@ internal sealed record BenchOptions
                 "--starts" => options with { Starts = Number(args, ref i, min: 1, max: 1000) },
                 "--backfill" => options with { Backfill = true },
                 "--items" => options with { BackfillItems = Number(args, ref i, min: 100, max: 1_000_000) },
+                "--stream" => options with { Stream = true },
+                "--rate" => options with { StreamRate = Number(args, ref i, min: 1, max: 100_000) },
+                "--seconds" => options with { StreamSeconds = Number(args, ref i, min: 1, max: 3600) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),
             };

@@ -23,10 +23,14 @@ internal static class CliApplication
           lag [--json]                             sync lag, retention headroom, unapplied and lost changes per table
           backfill [--tables T,...] [--segments N] [--parallel N] [--rate RCU/s] [--page-size N] [--restart] [--json]
                                                    load the items that predate the streams (resumes from checkpoints)
+          stream run [--tables T,...] [--drain] [--batch-size N] [--batch-window S] [--parallelization N]
+                     [--maximum-record-age S] [--maximum-retries N] [--starting-position TRIM_HORIZON|LATEST]
+                     [--bootstrap PATH] [--on-failure-dir DIR] [--json]
+                                                   the local event source mapping: stream records to stream-sync
 
         functions: stream-sync, backfill (events/backfill/segment.json), sync-lag; drift-detector is not available yet
-        environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_BOOKS_TABLE,
-                     CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL
+        environment: CLOUDSHELF_PG_CONNECTION (required), CLOUDSHELF_DYNAMODB_ENDPOINT, CLOUDSHELF_DYNAMODB_STREAMS_ENDPOINT,
+                     CLOUDSHELF_BOOKS_TABLE, CLOUDSHELF_USERS_TABLE, CLOUDSHELF_ORDERS_TABLE, POWERTOOLS_LOG_LEVEL
         exit status: 0 success, 1 the command found a problem, 2 it could not run
         """;
 
@@ -48,6 +52,7 @@ internal static class CliApplication
                 "quarantine" => await QuarantineCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 "backfill" => await BackfillCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 "lag" => await LagCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
+                "stream" => await StreamCommand.RunAsync(args.Skip(1), console, environment, time, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),
             };
         }

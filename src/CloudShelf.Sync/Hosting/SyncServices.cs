@@ -23,6 +23,7 @@ namespace CloudShelf.Sync.Hosting;
 public sealed class SyncServices : IAsyncDisposable
 {
     private readonly Lazy<IAmazonDynamoDB> _dynamoDb;
+    private readonly TimeProvider _time;
 
     private SyncServices(SyncSettings settings, NpgsqlDataSource dataSource, ILog log, IMetrics metrics, TimeProvider time,
         IItemReader? itemReader, DatabaseCredentials? credentials)
@@ -43,21 +44,25 @@ public sealed class SyncServices : IAsyncDisposable
         Quarantine = new QuarantineStore(dataSource);
         Replayer = new QuarantineReplayer(Quarantine, Processor);
         Migrator = new SchemaMigrator(dataSource);
+        _time = time;
+        _streams = new Lazy<DynamoDbStreamsClient>(() => DynamoDbStreamsClient.Create(settings, time));
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
-        _streams = new Lazy<DynamoDbStreamsClient>(() => DynamoDbStreamsClient.Create(settings, time));
         _syncLag = new Lazy<SyncLagMonitor>(() => new SyncLagMonitor(Mapping, new StreamArnSource(settings.Lag, () => _dynamoDb.Value),
             new DynamoDbStreamReader(_streams.Value, time), new ShardCheckpointStore(dataSource, SyncLagMonitor.Consumer),
             new LagStore(dataSource), settings.Lag, log, metrics, time));
     }
 
-    private readonly Lazy<DynamoDbStreamsClient> _streams;
     private readonly Lazy<SyncLagMonitor> _syncLag;
 
     /// <summary>The sync-lag measurement (built on first use, with its Streams client).</summary>
     public SyncLagMonitor SyncLag => _syncLag.Value;
 
     private readonly Lazy<Backfiller> _backfiller;
+    private readonly Lazy<DynamoDbStreamsClient> _streams;
+
+    /// <summary>The DynamoDB Streams reader (built on first use: sync-lag and the local mapping need it).</summary>
+    public DynamoDbStreamReader StreamReader => new(_streams.Value, _time);
 
     /// <summary>The DynamoDB client (built on first use).</summary>
     public IAmazonDynamoDB DynamoDb => _dynamoDb.Value;

@@ -5,7 +5,7 @@ namespace CloudShelf.Sync.StreamReading;
 
 /// <summary>
 /// Stream checkpoints in PostgreSQL (<c>cloudshelf_sync.stream_checkpoints</c>), per consumer, stream
-/// and shard. A checkpoint only moves forward: a slower writer never takes it back.
+/// and shard. A checkpoint only moves forward (compared as numbers): a slower writer never takes it back.
 /// </summary>
 public sealed class ShardCheckpointStore(NpgsqlDataSource dataSource, string consumer)
 {
@@ -16,9 +16,7 @@ public sealed class ShardCheckpointStore(NpgsqlDataSource dataSource, string con
     public async Task<IReadOnlyDictionary<string, ShardCheckpoint>> ReadAsync(string streamArn, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            // numeric drops leading zeros, and the API refuses a sequence number shorter than 21 digits
-            // (DynamoDB Local's are zero-padded to 21); AWS's own have at least 21 digits, so this is exact.
-            "SELECT shard_id, lpad(sequence_number::text, 21, '0'), finished FROM cloudshelf_sync.stream_checkpoints WHERE consumer = $1 AND stream_arn = $2");
+            "SELECT shard_id, sequence_number, finished FROM cloudshelf_sync.stream_checkpoints WHERE consumer = $1 AND stream_arn = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = consumer });
         command.Parameters.Add(new NpgsqlParameter { Value = streamArn });
         var result = new Dictionary<string, ShardCheckpoint>(StringComparer.Ordinal);
@@ -36,9 +34,12 @@ public sealed class ShardCheckpointStore(NpgsqlDataSource dataSource, string con
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO cloudshelf_sync.stream_checkpoints AS c (consumer, stream_arn, shard_id, sequence_number, finished)
-            VALUES ($1, $2, $3, $4::numeric, $5)
+            VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (consumer, stream_arn, shard_id) DO UPDATE
-            SET sequence_number = GREATEST(c.sequence_number, EXCLUDED.sequence_number),
+            SET sequence_number = CASE
+                    WHEN c.sequence_number IS NULL
+                      OR EXCLUDED.sequence_number::numeric > c.sequence_number::numeric THEN EXCLUDED.sequence_number
+                    ELSE c.sequence_number END,
                 finished = c.finished OR EXCLUDED.finished,
                 updated_at = now()
             """);

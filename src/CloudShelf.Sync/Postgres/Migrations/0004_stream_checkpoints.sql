@@ -5,8 +5,9 @@ CREATE TABLE cloudshelf_sync.stream_checkpoints (
     consumer         text NOT NULL,
     stream_arn       text NOT NULL,
     shard_id         text NOT NULL,
-    -- The last record handled (applied, or passed to the on-failure destination); NULL before the first.
-    sequence_number  numeric(40, 0),
+    -- The last record handled (applied, or passed to the on-failure destination), as the stream spells
+    -- it (GetShardIterator wants it back verbatim, leading zeros included); NULL before the first.
+    sequence_number  text CHECK (sequence_number ~ '^[0-9]{1,40}$'),
     -- The shard was closed and read to its end: its children may be read.
     finished         boolean NOT NULL DEFAULT false,
     updated_at       timestamptz NOT NULL DEFAULT now(),

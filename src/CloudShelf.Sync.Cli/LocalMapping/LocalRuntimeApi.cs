@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+
+namespace CloudShelf.Sync.Cli.LocalMapping;
+
+/// <summary>
+/// The Lambda Runtime API (2018-06-01) on a loopback port, as Lambda serves it to a custom runtime:
+/// <c>GET /runtime/invocation/next</c> hands out queued invocations (to however many runtimes poll),
+/// <c>POST .../response</c> and <c>.../error</c> complete them.
+/// </summary>
+internal sealed class LocalRuntimeApi : IAsyncDisposable
+{
+    private const string Prefix = "/2018-06-01/runtime/";
+    private readonly HttpListener _listener = new();
+    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>();
+    private readonly ConcurrentDictionary<string, Pending> _inFlight = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource<string> _initError = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _serving;
+
+    private LocalRuntimeApi(int port)
+    {
+        HostAndPort = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        _listener.Prefixes.Add($"http://{HostAndPort}/");
+        _listener.Start();
+        _serving = Task.Run(ServeAsync);
+    }
+
+    /// <summary>The value for <c>AWS_LAMBDA_RUNTIME_API</c>.</summary>
+    public string HostAndPort { get; }
+
+    /// <summary>Completes with the body a runtime posted to <c>/runtime/init/error</c>.</summary>
+    public Task<string> InitError => _initError.Task;
+
+    public static LocalRuntimeApi Start()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new LocalRuntimeApi(FreePort());
+            }
+            catch (HttpListenerException) when (attempt < 3)
+            {
+                // The port was taken between probing and binding.
+            }
+        }
+    }
+
+    /// <summary>Queues an invocation and waits for the runtime's answer: (true, response) or (false, error body).</summary>
+    public async Task<(bool Ok, string Body)> InvokeAsync(byte[] payload, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(Guid.NewGuid().ToString(), payload, deadline);
+        await _pending.Writer.WriteAsync(pending, cancellationToken);
+        using var registration = cancellationToken.Register(() => pending.Outcome.TrySetCanceled(cancellationToken));
+        return await pending.Outcome.Task;
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var path = request.Url!.AbsolutePath;
+        try
+        {
+            if (request.HttpMethod == "GET" && path == Prefix + "invocation/next")
+            {
+                var pending = await _pending.Reader.ReadAsync(_stop.Token);
+                _inFlight[pending.RequestId] = pending;
+                response.StatusCode = 200;
+                response.Headers["Lambda-Runtime-Aws-Request-Id"] = pending.RequestId;
+                response.Headers["Lambda-Runtime-Deadline-Ms"] = pending.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+                response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:us-east-1:000000000000:function:cloudshelf-sync-local-stream-sync";
+                response.ContentType = "application/json";
+                await response.OutputStream.WriteAsync(pending.Payload, _stop.Token);
+                return;
+            }
+
+            if (request.HttpMethod == "POST" && path.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync(_stop.Token);
+                var parts = path[Prefix.Length..].Split('/');
+                if (parts is ["init", "error"])
+                {
+                    _initError.TrySetResult(body);
+                    response.StatusCode = 202;
+                    return;
+                }
+                if (parts is ["invocation", var id, "response" or "error"] && _inFlight.TryRemove(Uri.UnescapeDataString(id), out var pending))
+                {
+                    pending.Outcome.TrySetResult((parts[2] == "response", body));
+                    response.StatusCode = 202;
+                    return;
+                }
+                response.StatusCode = 400;
+                return;
+            }
+            response.StatusCode = 404;
+        }
+        catch (OperationCanceledException)
+        {
+            response.StatusCode = 500;
+        }
+        finally
+        {
+            try
+            {
+                response.Close();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The runtime went away mid-request.
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Close();
+        try
+        {
+            await _serving;
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+        {
+            // Closed while waiting for a request.
+        }
+        foreach (var pending in _inFlight.Values) pending.Outcome.TrySetResult((false, "The local Runtime API stopped."));
+        _stop.Dispose();
+    }
+
+    private sealed record Pending(string RequestId, byte[] Payload, DateTimeOffset Deadline)
+    {
+        public TaskCompletionSource<(bool Ok, string Body)> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
