@@ -16,9 +16,7 @@ public sealed class ShardCheckpointStore(NpgsqlDataSource dataSource, string con
     public async Task<IReadOnlyDictionary<string, ShardCheckpoint>> ReadAsync(string streamArn, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            // numeric drops leading zeros, and the API refuses a sequence number shorter than 21 digits
-            // (DynamoDB Local's are zero-padded to 21); AWS's own have at least 21 digits, so this is exact.
-            "SELECT shard_id, lpad(sequence_number::text, 21, '0'), finished FROM cloudshelf_sync.stream_checkpoints WHERE consumer = $1 AND stream_arn = $2");
+            "SELECT shard_id, sequence_number, finished FROM cloudshelf_sync.stream_checkpoints WHERE consumer = $1 AND stream_arn = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = consumer });
         command.Parameters.Add(new NpgsqlParameter { Value = streamArn });
         var result = new Dictionary<string, ShardCheckpoint>(StringComparer.Ordinal);
