@@ -69,8 +69,9 @@ public sealed class LocalMappingTests(DynamoDbLocalFixture dynamo, SyncServerFix
         var snapshot = await database.SnapshotAsync();
         var second = await DrainAsync(database, tables, Options(), InProcess(database));
 
-        Assert.Equal(writes, first.Streams.Sum(s => s.RecordsRead));
-        Assert.Equal(writes, first.Streams.Sum(s => s.RecordsDelivered));
+        // A delete of an absent item writes no stream record, so there are at most as many records as writes.
+        Assert.InRange(first.Streams.Sum(s => s.RecordsRead), writes / 2, writes);
+        Assert.Equal(first.Streams.Sum(s => s.RecordsRead), first.Streams.Sum(s => s.RecordsDelivered));
         Assert.True(first.Streams.Single(s => s.Table == tables.Carts).RecordsDelivered > 0);
         Assert.Equal(0, first.BatchesToOnFailure);
         Assert.Equal(0, second.Streams.Sum(s => s.RecordsRead));
