@@ -21,8 +21,10 @@ public sealed class DynamoDbStreamsClientTests
         }
     }
 
+#pragma warning disable CA2000 // The client owns the HttpClient and disposes it.
     private static DynamoDbStreamsClient Client(CannedHandler handler) =>
         new(new HttpClient(handler), new Uri("http://127.0.0.1:8000/"), "eu-west-1", new BasicAWSCredentials("AKIDEXAMPLE", "secret"), TimeProvider.System);
+#pragma warning restore CA2000
 
     [Fact]
     public async Task Get_records_reads_the_documented_response_and_signs_the_request()
