@@ -70,17 +70,6 @@ public sealed class CliTests(SyncServerFixture fixture)
         Assert.Contains("handler failed", run.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Invoking_a_function_of_a_later_release_fails_with_a_clear_message()
-    {
-        var connection = await FreshDatabaseAsync();
-
-        var run = await RunAsync(connection, "{}", "invoke", "sync-lag", "--event", "-");
-
-        Assert.Equal((1, ""), (run.ExitCode, run.Out));
-        Assert.Contains("The sync-lag function is not available in this build yet", run.Error, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("invoke", "backfill-everything", "--event", "-")]
     [InlineData("invoke", "stream-sync")]
