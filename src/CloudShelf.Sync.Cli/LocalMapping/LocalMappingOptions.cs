@@ -5,7 +5,7 @@ namespace CloudShelf.Sync.Cli.LocalMapping;
 /// <summary>
 /// The settings of the local event source mapping, named after Lambda's. Defaults are those of
 /// template.yaml's stream subscriptions (StreamBatchSize, StreamBatchingWindowSeconds,
-/// StreamParallelizationFactor, StreamMaximumRetryAttempts, MaximumRecordAgeInSeconds).
+/// StreamParallelizationFactor, MaximumRetryAttempts -1, StreamMaximumRecordAgeSeconds).
 /// </summary>
 internal sealed record LocalMappingOptions
 {
@@ -25,10 +25,10 @@ internal sealed record LocalMappingOptions
     public int Parallelization { get; init; } = 2;
 
     /// <summary>MaximumRecordAgeInSeconds; null for -1 (no limit).</summary>
-    public TimeSpan? MaximumRecordAge { get; init; } = TimeSpan.FromSeconds(86400);
+    public TimeSpan? MaximumRecordAge { get; init; } = TimeSpan.FromSeconds(21600);
 
     /// <summary>MaximumRetryAttempts; -1 retries until the record age runs out.</summary>
-    public int MaximumRetries { get; init; } = 100;
+    public int MaximumRetries { get; init; } = -1;
 
     /// <summary>BisectBatchOnFunctionError.</summary>
     public bool BisectOnError { get; init; } = true;
