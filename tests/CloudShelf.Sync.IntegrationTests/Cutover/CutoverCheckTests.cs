@@ -16,7 +16,7 @@ namespace CloudShelf.Sync.IntegrationTests.Cutover;
 
 /// <summary>cutover-check against DynamoDB Local and PostgreSQL, with stream-sync fed by hand (<see cref="LagStack"/>).</summary>
 [Collection(SyncServerCollection.Name)]
-public sealed class CutoverCheckTests(SyncServerFixture postgres, LagDynamoFixture dynamo) : IClassFixture<LagDynamoFixture>
+public sealed class CutoverCheckTests(SyncServerFixture postgres, DynamoDbLocalFixture dynamo) : IClassFixture<DynamoDbLocalFixture>
 {
     private static readonly CutoverOptions Now = new() { PollInterval = TimeSpan.FromMilliseconds(200) };
 

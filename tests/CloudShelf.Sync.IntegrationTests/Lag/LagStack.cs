@@ -47,7 +47,7 @@ public sealed class LagStack : IAsyncDisposable
     public IAmazonDynamoDB DynamoDb => Db.Services.DynamoDb;
 
     /// <summary>Creates the tables and the database.</summary>
-    public static async Task<LagStack> CreateAsync(SyncServerFixture postgres, LagDynamoFixture dynamo, Dictionary<string, string>? extra = null)
+    public static async Task<LagStack> CreateAsync(SyncServerFixture postgres, DynamoDbLocalFixture dynamo, Dictionary<string, string>? extra = null)
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..10];
         var environment = new Dictionary<string, string>(extra ?? [])

@@ -9,7 +9,7 @@ namespace CloudShelf.Sync.IntegrationTests.Lag;
 
 /// <summary>sync-lag against DynamoDB Local's streams and PostgreSQL, with stream-sync fed by hand.</summary>
 [Collection(SyncServerCollection.Name)]
-public sealed class SyncLagTests(SyncServerFixture postgres, LagDynamoFixture dynamo) : IClassFixture<LagDynamoFixture>
+public sealed class SyncLagTests(SyncServerFixture postgres, DynamoDbLocalFixture dynamo) : IClassFixture<DynamoDbLocalFixture>
 {
     private static TableLag Books(LagReport report) => report.Tables.Single(t => t.Table == "books");
 
