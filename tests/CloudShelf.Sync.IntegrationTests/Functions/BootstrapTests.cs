@@ -125,19 +125,6 @@ public sealed partial class BootstrapTests(SyncServerFixture fixture)
         Assert.Contains(SyncSettings.DbSecretIdVariable, error.Body, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_function_of_a_later_release_starts_and_answers_each_invocation_with_a_clear_error()
-    {
-        var path = await PublishedBootstrap.PathAsync();
-        await using var api = FakeRuntimeApi.Start();
-        await using var bootstrap = BootstrapProcess.Start(path, LambdaEnvironment(api, "drift-detector", null));
-
-        var outcome = await api.InvokeAsync("{}"u8.ToArray());
-
-        Assert.Equal(("error", "Function.NotAvailable"), (outcome.Kind, outcome.ErrorType));
-        Assert.False(bootstrap.HasExited);
-    }
-
     // ---------------------------------------------------------------------------------------------
     // Deploy safety: the bootstrap applies no migrations; it checks the schema and refuses the ones
     // it must not run against, with an init error that names both versions.
