@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace CloudShelf.Sync.Testing;
@@ -67,18 +65,18 @@ public sealed class DynaliteServer : IAsyncDisposable
             var process = Launch(cli, port, stderr);
             try
             {
-                await WaitUntilListeningAsync(process, port, stderr, ct);
+                await LocalServerProcess.WaitUntilListeningAsync(process, "dynalite", port, stderr, StartTimeout, TimeSpan.FromMilliseconds(50), ct);
                 return new DynaliteServer(
                     "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
             }
-            catch (InvalidOperationException) when (attempt < StartAttempts && Read(stderr).Contains("EADDRINUSE", StringComparison.Ordinal))
+            catch (InvalidOperationException) when (attempt < StartAttempts && LocalServerProcess.Read(stderr).Contains("EADDRINUSE", StringComparison.Ordinal))
             {
                 // Another process bound the port between our probe and dynalite's listen.
-                await StopAsync(process);
+                await LocalServerProcess.StopAsync(process);
             }
             catch
             {
-                await StopAsync(process);
+                await LocalServerProcess.StopAsync(process);
                 throw;
             }
         }
@@ -95,7 +93,7 @@ public sealed class DynaliteServer : IAsyncDisposable
         _disposed = true;
         if (_process is not null)
         {
-            await StopAsync(_process);
+            await LocalServerProcess.StopAsync(_process);
         }
     }
 
@@ -125,16 +123,7 @@ public sealed class DynaliteServer : IAsyncDisposable
         var process = new Process { StartInfo = startInfo };
         try
         {
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null)
-                {
-                    lock (stderr)
-                    {
-                        stderr.AppendLine(e.Data);
-                    }
-                }
-            };
+            process.ErrorDataReceived += (_, e) => LocalServerProcess.Append(stderr, e.Data);
             // Drained so a chatty server never blocks on a full pipe.
             process.OutputDataReceived += (_, _) => { };
             process.Start();
@@ -151,71 +140,6 @@ public sealed class DynaliteServer : IAsyncDisposable
         {
             process.Dispose();
             throw;
-        }
-    }
-
-    private static async Task WaitUntilListeningAsync(Process process, int port, StringBuilder stderr, CancellationToken ct)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                // Waiting again lets the stderr reader drain the pipe, so the message is complete.
-                await process.WaitForExitAsync(ct);
-                throw new InvalidOperationException(
-                    $"dynalite exited with {process.ExitCode} before listening on port {port}.\n--- stderr ---\n{Read(stderr)}");
-            }
-
-            if (await AcceptsConnectionsAsync(port, ct))
-            {
-                return;
-            }
-
-            if (deadline.Elapsed > StartTimeout)
-            {
-                throw new InvalidOperationException(
-                    $"dynalite did not accept connections on port {port} within {StartTimeout.TotalSeconds:0} s.\n"
-                    + $"--- stderr ---\n{Read(stderr)}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
-        }
-    }
-
-    private static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken ct)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        using (process)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
-        }
-    }
-
-    private static string Read(StringBuilder stderr)
-    {
-        lock (stderr)
-        {
-            return stderr.ToString();
         }
     }
 }

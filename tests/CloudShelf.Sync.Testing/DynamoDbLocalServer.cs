@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace CloudShelf.Sync.Testing;
@@ -70,17 +68,17 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
             var process = Launch(jar, port, output);
             try
             {
-                await WaitUntilListeningAsync(process, port, output, ct);
+                await LocalServerProcess.WaitUntilListeningAsync(process, "DynamoDB Local", port, output, StartTimeout, TimeSpan.FromMilliseconds(100), ct);
                 return new DynamoDbLocalServer("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
             }
-            catch (InvalidOperationException) when (attempt < StartAttempts && Read(output).Contains("Address already in use", StringComparison.Ordinal))
+            catch (InvalidOperationException) when (attempt < StartAttempts && LocalServerProcess.Read(output).Contains("Address already in use", StringComparison.Ordinal))
             {
                 // Another process bound the port between our probe and the server's bind.
-                await StopAsync(process);
+                await LocalServerProcess.StopAsync(process);
             }
             catch
             {
-                await StopAsync(process);
+                await LocalServerProcess.StopAsync(process);
                 throw;
             }
         }
@@ -91,7 +89,7 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        await StopAsync(_process);
+        await LocalServerProcess.StopAsync(_process);
     }
 
     private static Process Launch(string jar, int port, StringBuilder output)
@@ -123,8 +121,8 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
         var process = new Process { StartInfo = startInfo };
         try
         {
-            process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-            process.OutputDataReceived += (_, e) => Append(output, e.Data);
+            process.ErrorDataReceived += (_, e) => LocalServerProcess.Append(output, e.Data);
+            process.OutputDataReceived += (_, e) => LocalServerProcess.Append(output, e.Data);
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
@@ -140,64 +138,5 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
             process.Dispose();
             throw;
         }
-    }
-
-    private static async Task WaitUntilListeningAsync(Process process, int port, StringBuilder output, CancellationToken ct)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                await process.WaitForExitAsync(ct);
-                throw new InvalidOperationException(
-                    $"DynamoDB Local exited with {process.ExitCode} before listening on port {port}.\n--- output ---\n{Read(output)}");
-            }
-
-            if (await AcceptsConnectionsAsync(port, ct)) return;
-
-            if (deadline.Elapsed > StartTimeout)
-            {
-                throw new InvalidOperationException(
-                    $"DynamoDB Local did not accept connections on port {port} within {StartTimeout.TotalSeconds:0} s.\n--- output ---\n{Read(output)}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
-        }
-    }
-
-    private static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken ct)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        using (process)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null) return;
-        lock (output) output.AppendLine(line);
-    }
-
-    private static string Read(StringBuilder output)
-    {
-        lock (output) return output.ToString();
     }
 }
