@@ -174,30 +174,20 @@ public sealed class Backfiller(
     private async Task<ScanResponse> ScanAsync(
         string table, int segment, int totalSegments, Dictionary<string, AttributeValue>? startKey, int pageSize, CancellationToken cancellationToken)
     {
-        // The SDK retries throttling (ProvisionedThroughputExceeded, ThrottlingException) with
-        // exponential backoff; a page that still fails is retried here a few times more before the
-        // error ends the segment run (its checkpoint stays where it was).
-        for (var attempt = 1; ; attempt++)
+        // A page that still fails after the retries ends the segment run; its checkpoint stays where it was.
+        var request = new ScanRequest
         {
-            try
-            {
-                return await dynamoDb.ScanAsync(new ScanRequest
-                {
-                    TableName = table,
-                    Segment = segment,
-                    TotalSegments = totalSegments,
-                    Limit = pageSize,
-                    ExclusiveStartKey = startKey?.ToDictionary(k => k.Key, k => SdkValues.ToSdk(k.Value)),
-                    ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
-                }, cancellationToken);
-            }
-            catch (Exception e) when (attempt < 5 && e is ProvisionedThroughputExceededException or RequestLimitExceededException
-                                          or Amazon.Runtime.AmazonServiceException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable })
-            {
-                log.Warn("Backfill scan throttled; backing off", new LogField("table", table), new LogField("attempt", attempt));
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * (1 << attempt)), time, cancellationToken);
-            }
-        }
+            TableName = table,
+            Segment = segment,
+            TotalSegments = totalSegments,
+            Limit = pageSize,
+            ExclusiveStartKey = startKey?.ToDictionary(k => k.Key, k => SdkValues.ToSdk(k.Value)),
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+        };
+        return await DynamoDbCalls.WithThrottlingRetriesAsync(
+            ct => dynamoDb.ScanAsync(request, ct),
+            attempt => log.Warn("Backfill scan throttled; backing off", new LogField("table", table), new LogField("attempt", attempt)),
+            time, cancellationToken);
     }
 
     private sealed record SegmentState(Dictionary<string, AttributeValue>? StartKey, long ItemsScanned, long ItemsWritten, bool Done);

@@ -450,21 +450,9 @@ public sealed class DriftDetector
         return result;
     }
 
-    private async Task<T> WithRetriesAsync<T>(TableMapping table, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        // The SDK retries throttling with backoff already; a few more tries here before the run fails.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call(cancellationToken);
-            }
-            catch (Exception e) when (attempt < 5 && e is ProvisionedThroughputExceededException or RequestLimitExceededException
-                                          or Amazon.Runtime.AmazonServiceException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable })
-            {
-                _log.Warn("Drift read throttled; backing off", new LogField("table", table.SourceTable), new LogField("attempt", attempt));
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * (1 << attempt)), _time, cancellationToken);
-            }
-        }
-    }
+    private Task<T> WithRetriesAsync<T>(TableMapping table, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        DynamoDbCalls.WithThrottlingRetriesAsync(
+            call,
+            attempt => _log.Warn("Drift read throttled; backing off", new LogField("table", table.SourceTable), new LogField("attempt", attempt)),
+            _time, cancellationToken);
 }
