@@ -16,8 +16,8 @@ using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 namespace CloudShelf.Sync.IntegrationTests.Drift;
 
 /// <summary>
-/// Three DynamoDB tables of their own (in the shared dynalite) and a fresh database, loaded by the
-/// backfill so that both stores start equal; then a test tampers with one side and runs drift.
+/// Three DynamoDB tables of their own (in the collection's DynamoDB Local) and a fresh database, loaded
+/// by the backfill so that both stores start equal; then a test tampers with one side and runs drift.
 /// </summary>
 internal sealed class DriftScenario : IAsyncDisposable
 {
@@ -38,7 +38,7 @@ internal sealed class DriftScenario : IAsyncDisposable
 
     public SyncMapping Mapping => Db.Services.Mapping;
 
-    public static async Task<DriftScenario> CreateAsync(SyncServerFixture postgres, DynaliteFixture dynalite,
+    public static async Task<DriftScenario> CreateAsync(SyncServerFixture postgres, DynamoDbLocalFixture dynamo,
         IEnumerable<Dictionary<string, AttributeValue>> books, IEnumerable<Dictionary<string, AttributeValue>>? users = null,
         IEnumerable<Dictionary<string, AttributeValue>>? orders = null)
     {
@@ -46,13 +46,13 @@ internal sealed class DriftScenario : IAsyncDisposable
         var names = new SourceTableNames($"{prefix}-books", $"{prefix}-users", $"{prefix}-orders");
         var db = await SyncDatabase.CreateAsync(postgres, settings: new()
         {
-            [SyncSettings.DynamoDbEndpointVariable] = dynalite.Server.Endpoint,
+            [SyncSettings.DynamoDbEndpointVariable] = dynamo.Server.Endpoint,
             [SyncSettings.BooksTableVariable] = names.Books,
             [SyncSettings.UsersTableVariable] = names.Users,
             [SyncSettings.OrdersTableVariable] = names.Orders,
         });
         var client = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"),
-            new AmazonDynamoDBConfig { ServiceURL = dynalite.Server.Endpoint, AuthenticationRegion = "eu-west-1" });
+            new AmazonDynamoDBConfig { ServiceURL = dynamo.Server.Endpoint, AuthenticationRegion = "eu-west-1" });
         var scenario = new DriftScenario(db, client, names);
         await Task.WhenAll(
             scenario.CreateTableAsync(names.Books, "bookId", books),

@@ -7,8 +7,9 @@ using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 
 namespace CloudShelf.Sync.IntegrationTests.Drift;
 
-[Collection(SyncServerCollection.Name)]
-public sealed class DriftTests(SyncServerFixture postgres, DynaliteFixture dynalite) : IClassFixture<DynaliteFixture>
+/// <summary>Drift detection and repair against DynamoDB Local and PostgreSQL.</summary>
+[Collection(StreamsCollection.Name)]
+public sealed class DriftTests(SyncServerFixture postgres, DynamoDbLocalFixture dynamo)
 {
     private static IEnumerable<Dictionary<string, AttributeValue>> Books(int n) =>
         Enumerable.Range(0, n).Select(i =>
@@ -22,7 +23,7 @@ public sealed class DriftTests(SyncServerFixture postgres, DynaliteFixture dynal
     private static IEnumerable<Dictionary<string, AttributeValue>> Orders(int n) => Enumerable.Range(0, n).Select(i => Order($"o-{i:D4}", 3));
 
     private Task<DriftScenario> ScenarioAsync(int books = 60, int orders = 20) =>
-        DriftScenario.CreateAsync(postgres, dynalite, Books(books),
+        DriftScenario.CreateAsync(postgres, dynamo, Books(books),
             Enumerable.Range(0, 10).Select(i => User($"u-{i:D4}", $"reader{i}@example.com")), Orders(orders));
 
     private static async Task TamperAsync(DriftScenario s)
@@ -86,7 +87,7 @@ public sealed class DriftTests(SyncServerFixture postgres, DynaliteFixture dynal
         odd["updatedAt"] = S("2026-11-21T10:15:30Z");              // fits, and keeps its spelling in attributes
         var user = User("u-odd", "odd@example.com");
         user["preferences"] = AttributeValue.FromM(new Dictionary<string, AttributeValue> { ["pageSize"] = N("20"), ["ratio"] = N("0.5") });
-        await using var s = await DriftScenario.CreateAsync(postgres, dynalite, [odd, Book("b-plain", "12.5")], [user], []);
+        await using var s = await DriftScenario.CreateAsync(postgres, dynamo, [odd, Book("b-plain", "12.5")], [user], []);
         // The same content in other forms: a set in another order, numbers at another scale, jsonb members reordered.
         await s.ExecuteAsync("UPDATE cloudshelf.books SET categories = ARRAY['Literary Fiction', 'Fantasy'], price = 12.50, rating = 4.600");
         await s.ExecuteAsync("""
@@ -332,7 +333,7 @@ public sealed class DriftTests(SyncServerFixture postgres, DynaliteFixture dynal
         var environment = new CloudShelf.Sync.Configuration.DictionaryEnvironment(new Dictionary<string, string>
         {
             [CloudShelf.Sync.Configuration.SyncSettings.PostgresConnectionVariable] = s.Db.ConnectionString,
-            [CloudShelf.Sync.Configuration.SyncSettings.DynamoDbEndpointVariable] = dynalite.Server.Endpoint,
+            [CloudShelf.Sync.Configuration.SyncSettings.DynamoDbEndpointVariable] = dynamo.Server.Endpoint,
             [CloudShelf.Sync.Configuration.SyncSettings.BooksTableVariable] = s.Names.Books,
             [CloudShelf.Sync.Configuration.SyncSettings.UsersTableVariable] = s.Names.Users,
             [CloudShelf.Sync.Configuration.SyncSettings.OrdersTableVariable] = s.Names.Orders,
