@@ -16,7 +16,9 @@ namespace CloudShelf.Sync.Drift;
 /// compared with the rows of its keys (one PostgreSQL round trip per page) and checkpointed, then the
 /// rows the scan never saw (an anti-join in PostgreSQL against the keys the pass recorded), probed with
 /// BatchGetItem: those DynamoDB lacks are extra. A time budget ends a run between pages; the next run
-/// continues the pass. Memory holds a page per segment, whatever the table size.</item>
+/// continues the pass. Memory holds a page per segment, whatever the table size. Runs that overlap on
+/// a pass share it: each segment, and the extras phase, is worked by the run holding its
+/// <see cref="DriftLock"/>, and a run skips what another holds.</item>
 /// <item><b>Sampled mode</b> compares a random fraction of the segments, and a Bernoulli sample of the
 /// rows probed with BatchGetItem for extras.</item>
 /// <item>Every difference is re-read on both sides after a short delay (consistent read, and the row's
@@ -145,26 +147,40 @@ public sealed class DriftDetector
     {
         var pass = await _store.OpenPassAsync(context.Table.Table, context.Run.Options.Segments, cancellationToken);
         context.Report.PassId = pass.PassId;
-        var todo = pass.Segments.Where(s => !s.Value.Done).Select(s => (Segment: s.Key, s.Value.StartKey)).OrderBy(s => s.Segment).ToList();
-        var done = pass.Segments.Count - todo.Count;
+        var todo = pass.Segments.Where(s => !s.Value.Done).Select(s => s.Key).Order().ToList();
         await Parallel.ForEachAsync(todo,
             new ParallelOptions { MaxDegreeOfParallelism = context.Run.Options.Parallelism, CancellationToken = cancellationToken },
             async (segment, ct) =>
             {
-                if (await ScanSegmentAsync(context, segment.Segment, pass.TotalSegments, segment.StartKey, pass.PassId, checkpoint: true, ct))
-                    Interlocked.Increment(ref done);
+                // Another run on the same pass (a schedule overlapping an operator's run) may hold the
+                // segment: it is that run's. Its checkpoint is read again under the lock, since the
+                // other run may have moved it, or finished the segment, since the pass was opened.
+                await using var held = await _store.TryLockAsync(DriftLock.Segment(pass.PassId, segment), ct);
+                if (held is null) return;
+                var (startKey, done) = await _store.SegmentStateAsync(pass.PassId, segment, ct);
+                if (!done) await ScanSegmentAsync(context, segment, pass.TotalSegments, startKey, pass.PassId, checkpoint: true, ct);
             });
 
-        var extrasDone = pass.ExtrasDone;
-        if (done == pass.TotalSegments && !extrasDone)
-            extrasDone = await FindExtrasAsync(context, pass, cancellationToken);
-        if (done == pass.TotalSegments && extrasDone)
+        var state = await _store.PassStateAsync(pass.PassId, cancellationToken);
+        var extrasDone = state.ExtrasDone || state.Completed;
+        // Extras need every segment's keys: only a run that sees them all done looks, and only one at a time.
+        if (state.SegmentsDone == pass.TotalSegments && !state.Completed)
         {
-            await _store.CompletePassAsync(context.Table, pass.PassId, cancellationToken);
-            context.Report.FullCoverage = true;
+            await using var held = await _store.TryLockAsync(DriftLock.Extras(pass.PassId), cancellationToken);
+            if (held is not null)
+            {
+                state = await _store.PassStateAsync(pass.PassId, cancellationToken);
+                extrasDone = state.ExtrasDone || state.Completed
+                             || await FindExtrasAsync(context, pass with { ExtrasAfterKey = state.ExtrasAfterKey }, cancellationToken);
+                if (extrasDone && !state.Completed)
+                {
+                    await _store.CompletePassAsync(context.Table, pass.PassId, cancellationToken);
+                    context.Report.FullCoverage = true;
+                }
+            }
         }
         // The extras phase counts as one more segment's worth of the pass.
-        context.Report.Coverage = (done + (extrasDone ? 1 : 0)) / (double)(pass.TotalSegments + 1);
+        context.Report.Coverage = (state.SegmentsDone + (extrasDone ? 1 : 0)) / (double)(pass.TotalSegments + 1);
         await _store.AddPassDriftAsync(pass.PassId, context.Report.Drift, cancellationToken);
     }
 

@@ -58,10 +58,20 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The table's open pass, or a new one of <paramref name="segments"/> segments.</summary>
+    /// <summary>
+    /// The table's open pass, or a new one of <paramref name="segments"/> segments. Two runs that start
+    /// together open the same pass: the table's transaction lock makes the second see the first's.
+    /// </summary>
     internal async Task<DriftPass> OpenPassAsync(string table, int segments, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('cloudshelf_sync.drift_pass:' || $1, 0))",
+                         connection, transaction))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter { Value = table });
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
         long passId;
         int total;
         string afterKey;
@@ -76,7 +86,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
             UNION ALL
             SELECT pass_id, total_segments, coalesce(extras_after_key, ''), extras_done FROM cloudshelf_sync.drift_passes
             WHERE target_table = $1 AND completed_at IS NULL
-            """, connection))
+            """, connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = table });
             command.Parameters.Add(new NpgsqlParameter { Value = segments });
@@ -90,7 +100,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
         }
 
         var states = new Dictionary<int, (Dictionary<string, AttributeValue>?, bool)>();
-        await using (var batch = new NpgsqlBatch(connection))
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             var create = new NpgsqlBatchCommand(
                 "INSERT INTO cloudshelf_sync.drift_segments (pass_id, segment) SELECT $1, generate_series(0, $2 - 1) ON CONFLICT DO NOTHING");
@@ -105,7 +115,40 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
             while (await reader.ReadAsync(cancellationToken))
                 states[reader.GetInt32(0)] = (reader.IsDBNull(1) ? null : DynamoJson.ParseItem(reader.GetString(1)), reader.GetBoolean(2));
         }
+        await transaction.CommitAsync(cancellationToken);
         return new DriftPass(passId, total, states, afterKey, extrasDone);
+    }
+
+    /// <summary>Takes a drift lock (<see cref="DriftLock.Segment"/>, <see cref="DriftLock.Extras"/>) unless another run holds it.</summary>
+    internal Task<DriftLock?> TryLockAsync(string name, CancellationToken cancellationToken) =>
+        DriftLock.TryTakeAsync(dataSource, name, cancellationToken);
+
+    /// <summary>Where a segment's scan continues and whether it is done, as saved now (read under the segment's lock).</summary>
+    internal async Task<(Dictionary<string, AttributeValue>? StartKey, bool Done)> SegmentStateAsync(long passId, int segment,
+        CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT exclusive_start_key::text, completed_at IS NOT NULL FROM cloudshelf_sync.drift_segments WHERE pass_id = $1 AND segment = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = passId });
+        command.Parameters.Add(new NpgsqlParameter { Value = segment });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"Drift pass {passId} has no segment {segment}.");
+        return (reader.IsDBNull(0) ? null : DynamoJson.ParseItem(reader.GetString(0)), reader.GetBoolean(1));
+    }
+
+    /// <summary>A pass as saved now, whoever worked on it: segments done, where the extras stand, whether it is complete.</summary>
+    internal async Task<(int SegmentsDone, string ExtrasAfterKey, bool ExtrasDone, bool Completed)> PassStateAsync(long passId,
+        CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT (SELECT count(*)::int FROM cloudshelf_sync.drift_segments s WHERE s.pass_id = p.pass_id AND s.completed_at IS NOT NULL),
+                   coalesce(p.extras_after_key, ''), p.extras_done, p.completed_at IS NOT NULL
+            FROM cloudshelf_sync.drift_passes p WHERE p.pass_id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = passId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"Drift pass {passId} does not exist.");
+        return (reader.GetInt32(0), reader.GetString(1), reader.GetBoolean(2), reader.GetBoolean(3));
     }
 
     /// <summary>Saves a segment's checkpoint after a page.</summary>
@@ -220,7 +263,8 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
                 """);
             resolve.Parameters.Add(new NpgsqlParameter { Value = passId });
             resolve.Parameters.Add(new NpgsqlParameter { Value = table.Table });
-            var complete = new NpgsqlBatchCommand("UPDATE cloudshelf_sync.drift_passes SET completed_at = now(), extras_done = true WHERE pass_id = $1");
+            var complete = new NpgsqlBatchCommand(
+                "UPDATE cloudshelf_sync.drift_passes SET completed_at = now(), extras_done = true WHERE pass_id = $1 AND completed_at IS NULL");
             complete.Parameters.Add(new NpgsqlParameter { Value = passId });
             var forget = new NpgsqlBatchCommand("DELETE FROM cloudshelf_sync.drift_seen_keys WHERE pass_id = $1");
             forget.Parameters.Add(new NpgsqlParameter { Value = passId });

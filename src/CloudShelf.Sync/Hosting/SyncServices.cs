@@ -54,7 +54,7 @@ public sealed class SyncServices : IAsyncDisposable
         _backfiller = new Lazy<Backfiller>(() => new Backfiller(_dynamoDb.Value, dataSource, writer, log, time,
             credentials is null ? null : credentials.InvalidateOn));
         _drift = new Lazy<DriftDetector>(() => new DriftDetector(_dynamoDb.Value, dataSource, Mapping,
-            new DriftRepairer(dataSource, writer, Mapping), log, metrics, time));
+            new DriftRepairer(dataSource, writer, Mapping), log, metrics, time, new StreamAuditPendingChanges(new LagStore(dataSource))));
         _syncLag = new Lazy<SyncLagMonitor>(() => new SyncLagMonitor(Mapping, new StreamArnSource(settings.Lag, () => _dynamoDb.Value),
             new DynamoDbStreamReader(_streams.Value, time), new ShardCheckpointStore(dataSource, SyncLagMonitor.Consumer),
             new LagStore(dataSource), settings.Lag, log, metrics, time));

@@ -83,7 +83,6 @@ public sealed class LagStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(LostChangeQuarantine.LockSql));
 
         var settle = new NpgsqlBatchCommand($"""
             WITH applied AS (
@@ -115,8 +114,7 @@ public sealed class LagStore(NpgsqlDataSource dataSource)
                 -- The sequence number as the record spells it (numeric drops leading zeros), as stream-sync quarantines it.
                 RETURNING p.source_table, p.target_table, p.item_key, p.record->'dynamodb'->>'SequenceNumber' AS sequence_number, p.event_name,
                           $3::text AS reason, $4::text AS error_code, p.record::text AS record
-            )
-            {LostChangeQuarantine.InsertFrom("lost")}
+            ), {LostChangeQuarantine.InsertFrom("lost")}
             """);
         lost.Parameters.Add(new NpgsqlParameter { Value = table.Table });
         lost.Parameters.Add(new NpgsqlParameter { Value = now - grace });
@@ -135,22 +133,48 @@ public sealed class LagStore(NpgsqlDataSource dataSource)
         state.Parameters.Add(new NpgsqlParameter { Value = LostChangeQuarantine.OnFailureCode });
         batch.BatchCommands.Add(state);
 
-        TableLagState result;
+        TableLagState? result = null;
+        var newlyLost = 0;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            // Lock, settle and overtaken return no rows; the lost insert's count is its RecordsAffected.
+            // Settle and overtaken return no rows; the lost changes' statement one (how many it added), the state one.
             do
             {
-                if (reader.FieldCount == 3 && await reader.ReadAsync(cancellationToken)) break;
+                if (reader.FieldCount == 0 || !await reader.ReadAsync(cancellationToken)) continue;
+                if (reader.FieldCount == 1) newlyLost = reader.GetInt32(0);
+                else
+                    result = new TableLagState(
+                        reader.GetInt64(0),
+                        reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+                        reader.GetInt64(2),
+                        0);
             } while (await reader.NextResultAsync(cancellationToken));
-            result = new TableLagState(
-                reader.GetInt64(0),
-                reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
-                reader.GetInt64(2),
-                0);
         }
         await transaction.CommitAsync(cancellationToken);
-        return result with { NewlyLost = (int)lost.RecordsAffected };
+        return (result ?? throw new InvalidOperationException("The lag state query returned no row.")) with { NewlyLost = newlyLost };
+    }
+
+    /// <summary>
+    /// Of <paramref name="keys"/>, those with a change sync-lag has read from the stream and PostgreSQL does
+    /// not hold yet: still in the pending set and not applied since the last sync-lag run (a row, tombstone
+    /// or quarantine entry that holds it ends it at once, before sync-lag's next run settles it). A change
+    /// found lost has left the set for the quarantine, so its key is no longer pending. One round trip.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> PendingKeysAsync(TableMapping table, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(keys);
+        var pending = new HashSet<string>(StringComparer.Ordinal);
+        if (keys.Count == 0) return pending;
+        await using var command = dataSource.CreateCommand($"""
+            SELECT DISTINCT p.item_key FROM cloudshelf_sync.lag_pending AS p
+            WHERE p.target_table = $1 AND p.item_key = ANY($2) AND NOT {HeldBy(table, "p", "$1")}
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = table.Table });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) pending.Add(reader.GetString(0));
+        return pending;
     }
 
     /// <summary>Open quarantine entries per target table (the DynamoDB table for entries without one). One round trip.</summary>

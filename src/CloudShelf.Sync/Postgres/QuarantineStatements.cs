@@ -54,6 +54,54 @@ internal static class QuarantineStatements
         WHERE q.quarantine_id = u.quarantine_id
         """;
 
+    /// <summary>
+    /// The tail of a <c>WITH</c> statement that quarantines every row of <paramref name="source"/> (a CTE
+    /// with source_table, target_table, item_key, sequence_number, event_name, reason, error_code and
+    /// record as text), for records found outside stream-sync (lost changes, on-failure records). It uses
+    /// the arbiters of stream-sync's own inserts, so a record is one open entry however it arrives: one
+    /// that already has an open entry counts one more delivery and keeps its reason, error code and
+    /// conflict key (stream-sync's diagnosis is the better one). The statement returns one row: how many
+    /// entries it added.
+    /// </summary>
+    public static string FoundElsewhereFrom(string source) => $"""
+        found_keyed AS (
+            INSERT INTO cloudshelf_sync.quarantine AS q (source_table, target_table, item_key, sequence_number, event_name, reason, error_code, record)
+            SELECT d.source_table, d.target_table, d.item_key, d.sequence_number, d.event_name, d.reason, d.error_code, d.record::json
+            FROM (SELECT DISTINCT ON (coalesce(l.target_table, l.source_table, ''), l.item_key, l.sequence_number) l.*
+                  FROM {source} AS l
+                  WHERE l.item_key IS NOT NULL AND l.sequence_number IS NOT NULL) AS d
+            {InStreamOrder}
+            ON CONFLICT ((coalesce(target_table, source_table, '')), item_key, sequence_number)
+                WHERE resolved_at IS NULL AND item_key IS NOT NULL AND sequence_number IS NOT NULL
+            {CountDelivery}
+        ), found_payload AS (
+            INSERT INTO cloudshelf_sync.quarantine AS q (source_table, target_table, item_key, sequence_number, event_name, reason, error_code, record)
+            SELECT d.source_table, d.target_table, d.item_key, d.sequence_number, d.event_name, d.reason, d.error_code, d.record::json
+            FROM (SELECT DISTINCT ON (md5(l.record)) l.*
+                  FROM {source} AS l
+                  WHERE l.item_key IS NULL OR l.sequence_number IS NULL) AS d
+            {InStreamOrder}
+            ON CONFLICT (md5(record::text))
+                WHERE resolved_at IS NULL AND (item_key IS NULL OR sequence_number IS NULL)
+            {CountDelivery}
+        )
+        SELECT count(*) FILTER (WHERE added)::int
+        FROM (SELECT added FROM found_keyed UNION ALL SELECT added FROM found_payload) AS a
+        """;
+
+    // Entries are added in stream order, the order replay takes them in; concurrent writers of the same
+    // records so take their index locks in one order too.
+    private const string InStreamOrder = """
+        ORDER BY CASE WHEN d.sequence_number ~ '^[0-9]+$' THEN d.sequence_number::numeric END, d.sequence_number,
+                 coalesce(d.target_table, d.source_table, ''), d.item_key, md5(d.record)
+        """;
+
+    // xmax is 0 on a row this statement inserted, and set on one it updated instead.
+    private const string CountDelivery = """
+        DO UPDATE SET deliveries = q.deliveries + 1, last_seen_at = now()
+        RETURNING (xmax = 0) AS added
+        """;
+
     /// <summary>Whether the statement is one of the quarantine's, so a refusal can be traced to it.</summary>
     public static bool IsQuarantineStatement(NpgsqlBatchCommand command) =>
         command.CommandText is KeyedSql or PayloadSql or RequarantineSql;

@@ -6,9 +6,11 @@ using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Drift;
 using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.IntegrationTests.Infrastructure;
+using CloudShelf.Sync.Lag;
 using CloudShelf.Sync.Mapping;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.Postgres;
+using CloudShelf.Sync.StreamReading;
 using CloudShelf.Sync.Streams;
 using CloudShelf.Sync.Testing;
 using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
@@ -16,8 +18,8 @@ using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 namespace CloudShelf.Sync.IntegrationTests.Drift;
 
 /// <summary>
-/// Three DynamoDB tables of their own (in the shared dynalite) and a fresh database, loaded by the
-/// backfill so that both stores start equal; then a test tampers with one side and runs drift.
+/// Three DynamoDB tables of their own (in the collection's DynamoDB Local) and a fresh database, loaded
+/// by the backfill so that both stores start equal; then a test tampers with one side and runs drift.
 /// </summary>
 internal sealed class DriftScenario : IAsyncDisposable
 {
@@ -38,7 +40,7 @@ internal sealed class DriftScenario : IAsyncDisposable
 
     public SyncMapping Mapping => Db.Services.Mapping;
 
-    public static async Task<DriftScenario> CreateAsync(SyncServerFixture postgres, DynaliteFixture dynalite,
+    public static async Task<DriftScenario> CreateAsync(SyncServerFixture postgres, DynamoDbLocalFixture dynamo,
         IEnumerable<Dictionary<string, AttributeValue>> books, IEnumerable<Dictionary<string, AttributeValue>>? users = null,
         IEnumerable<Dictionary<string, AttributeValue>>? orders = null)
     {
@@ -46,13 +48,13 @@ internal sealed class DriftScenario : IAsyncDisposable
         var names = new SourceTableNames($"{prefix}-books", $"{prefix}-users", $"{prefix}-orders");
         var db = await SyncDatabase.CreateAsync(postgres, settings: new()
         {
-            [SyncSettings.DynamoDbEndpointVariable] = dynalite.Server.Endpoint,
+            [SyncSettings.DynamoDbEndpointVariable] = dynamo.Server.Endpoint,
             [SyncSettings.BooksTableVariable] = names.Books,
             [SyncSettings.UsersTableVariable] = names.Users,
             [SyncSettings.OrdersTableVariable] = names.Orders,
         });
         var client = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"),
-            new AmazonDynamoDBConfig { ServiceURL = dynalite.Server.Endpoint, AuthenticationRegion = "eu-west-1" });
+            new AmazonDynamoDBConfig { ServiceURL = dynamo.Server.Endpoint, AuthenticationRegion = "eu-west-1" });
         var scenario = new DriftScenario(db, client, names);
         await Task.WhenAll(
             scenario.CreateTableAsync(names.Books, "bookId", books),
@@ -84,11 +86,46 @@ internal sealed class DriftScenario : IAsyncDisposable
         }
     }
 
-    /// <summary>A detector over this scenario's services, with an optional pending-changes source and clock.</summary>
-    public DriftDetector Detector(IPendingChanges? pending = null, TimeProvider? time = null) =>
+    /// <summary>A detector over this scenario's services, with an optional pending-changes source, clock and read limiter.</summary>
+    public DriftDetector Detector(IPendingChanges? pending = null, TimeProvider? time = null, Func<double, IReadCapacityLimiter>? limiter = null) =>
         new(Db.Services.DynamoDb, Db.Services.DataSource, Mapping,
             new DriftRepairer(Db.Services.DataSource, new ChangeWriter(Db.Services.DataSource, Mapping), Mapping),
-            Db.Services.Log, Db.Services.Metrics, time ?? TimeProvider.System, pending);
+            Db.Services.Log, Db.Services.Metrics, time ?? TimeProvider.System, pending, limiter);
+
+    /// <summary>Turns on a NEW_AND_OLD_IMAGES stream for a table after its load: the stream holds only later changes.</summary>
+    public async Task EnableStreamAsync(string table)
+    {
+        await Client.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = table,
+            StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamViewType.NEW_AND_OLD_IMAGES },
+        });
+        while ((await Client.DescribeTableAsync(table)).Table.TableStatus != TableStatus.ACTIVE) await Task.Delay(20);
+    }
+
+    /// <summary>sync-lag over this scenario's services, on its own clock.</summary>
+    public SyncLagMonitor LagMonitor(TimeProvider clock)
+    {
+        var services = Db.Services;
+        return new SyncLagMonitor(Mapping, new StreamArnSource(services.Settings.Lag, () => services.DynamoDb), services.StreamReader,
+            new ShardCheckpointStore(services.DataSource, SyncLagMonitor.Consumer), new LagStore(services.DataSource),
+            services.Settings.Lag, services.Log, services.Metrics, clock);
+    }
+
+    /// <summary>Every record a table's stream holds now, in shard order.</summary>
+    public async Task<List<DynamoDBStreamRecord>> StreamRecordsAsync(string table)
+    {
+        var reader = Db.Services.StreamReader;
+        var arn = (await Client.DescribeTableAsync(table)).Table.LatestStreamArn;
+        var records = new List<DynamoDBStreamRecord>();
+        foreach (var shard in (await reader.DescribeStreamAsync(arn, CancellationToken.None)).Shards)
+        {
+            var read = await reader.ReadShardAsync(arn, shard, StreamPosition.TrimHorizon,
+                new ShardReadBudget(10_000, TimeSpan.FromSeconds(30)), CancellationToken.None);
+            records.AddRange(read.Records);
+        }
+        return records;
+    }
 
     public static DriftOptions Options(bool repair = false, double? sample = null, TimeSpan? budget = null, int pageSize = 50) => new()
     {

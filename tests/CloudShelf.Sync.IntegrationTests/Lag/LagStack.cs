@@ -129,24 +129,31 @@ public sealed class LagStack : IAsyncDisposable
     }
 
     /// <summary>Asserts that every books item in DynamoDB is in PostgreSQL as it is, and nothing else.</summary>
-    public async Task AssertBooksEqualAsync()
+    public Task AssertBooksEqualAsync() => AssertTableEqualAsync(Db.Services.Mapping.ForSourceTable(Books)!);
+
+    /// <summary>Both stores in full: every table's items in DynamoDB are its rows in PostgreSQL, and nothing else.</summary>
+    public async Task AssertStoresEqualAsync()
+    {
+        foreach (var table in Db.Services.Mapping.Tables) await AssertTableEqualAsync(table);
+    }
+
+    private async Task AssertTableEqualAsync(Mapping.TableMapping table)
     {
         var items = new Dictionary<string, Dictionary<string, Streams.AttributeValue>>(StringComparer.Ordinal);
         Dictionary<string, DynamoAttribute>? start = null;
         do
         {
-            var page = await DynamoDb.ScanAsync(new ScanRequest { TableName = Books, ConsistentRead = true, ExclusiveStartKey = start });
-            foreach (var item in page.Items) items[item["bookId"].S] = SdkValues.FromSdkItem(item);
+            var page = await DynamoDb.ScanAsync(new ScanRequest { TableName = table.SourceTable, ConsistentRead = true, ExclusiveStartKey = start });
+            foreach (var item in page.Items) items[item[table.KeyAttribute].S] = SdkValues.FromSdkItem(item);
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         } while (start is not null);
 
-        var table = Db.Services.Mapping.ForSourceTable(Books)!;
         Assert.Equal(items.Count, await Db.ScalarAsync<long>($"SELECT count(*) FROM cloudshelf.{table.Table}"));
         foreach (var (key, item) in items)
         {
-            var stored = await Db.ItemAsync(Books, key);
+            var stored = await Db.ItemAsync(table.SourceTable, key);
             Assert.NotNull(stored);
-            Assert.True(ItemEquality.Equal(item, stored), $"book {key} differs between DynamoDB and PostgreSQL");
+            Assert.True(ItemEquality.Equal(item, stored), $"{table.Table} {key} differs between DynamoDB and PostgreSQL");
         }
     }
 

@@ -87,49 +87,6 @@ public sealed class SyncLagTests(SyncServerFixture postgres, DynamoDbLocalFixtur
     }
 
     [Fact]
-    public async Task Changes_the_mapping_passed_over_are_found_lost_after_the_grace_period_quarantined_with_their_records_and_replay_restores_them()
-    {
-        await using var stack = await LagStack.CreateAsync(postgres, dynamo);
-        for (var i = 1; i <= 5; i++) await stack.PutBookAsync($"book-{i}");
-        await stack.PutBookAsync("book-3", price: "33.00", stock: 3);
-        await stack.DeleteBookAsync("book-5");
-        await stack.PutBookAsync("book-6");
-        var records = await stack.BookRecordsAsync();
-        // The mapping gives up the INSERT of book-2 and the MODIFY of book-3 (as --maximum-record-age
-        // would) and applies everything after them on the same shard.
-        var skipped = new[] { records[1], records[5] };
-        Assert.Equal(("INSERT", "MODIFY"), (skipped[0].EventName, skipped[1].EventName));
-        await stack.ApplyAsync(records.Except(skipped));
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var monitor = stack.Monitor(clock);
-
-        var withinGrace = await monitor.RunAsync(CancellationToken.None);
-        clock.Advance(stack.Settings.Lag.LostGrace + TimeSpan.FromSeconds(1));
-        var afterGrace = await monitor.RunAsync(CancellationToken.None);
-
-        Assert.Equal((2L, 0L), (Books(withinGrace).UnappliedChanges, Books(withinGrace).LostChanges));
-        Assert.Equal((0L, 2L, 2), (Books(afterGrace).UnappliedChanges, Books(afterGrace).LostChanges, Books(afterGrace).NewlyLost));
-        Assert.False(afterGrace.Healthy);
-        var quarantined = await stack.Db.Services.Quarantine.ListAsync("books");
-        Assert.Equal(skipped.Select(r => r.Dynamodb!.SequenceNumber), quarantined.Select(q => q.SequenceNumber));
-        Assert.All(quarantined, q => Assert.Equal(LostChangeQuarantine.LostCode, q.ErrorCode));
-        Assert.All(quarantined, q => Assert.StartsWith("Lost by the event source mapping", q.Reason, StringComparison.Ordinal));
-        Assert.Contains("\"NewImage\"", quarantined[1].RecordJson, StringComparison.Ordinal);
-        // DynamoDB keeps numbers normalised: 33.00 is 33.
-        Assert.Contains("{\"N\":\"33\"}", quarantined[1].RecordJson, StringComparison.Ordinal);
-
-        // Found again on a later run, they are not quarantined twice.
-        await monitor.RunAsync(CancellationToken.None);
-        Assert.Equal(2, (await stack.Db.Services.Quarantine.ListAsync("books", includeResolved: true)).Count);
-
-        var replay = await stack.Db.Services.Replayer.ReplayAsync(null);
-        Assert.Equal((2, 2), (replay.Attempted, replay.Applied));
-        await stack.AssertBooksEqualAsync();
-        var restored = await monitor.RunAsync(CancellationToken.None);
-        Assert.True(restored.Healthy, string.Join("; ", restored.Problems));
-    }
-
-    [Fact]
     public async Task A_run_reads_at_most_its_budget_and_the_next_run_goes_on_from_its_checkpoint()
     {
         await using var stack = await LagStack.CreateAsync(postgres, dynamo);
