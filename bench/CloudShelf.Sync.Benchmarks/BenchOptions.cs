@@ -13,6 +13,7 @@ internal sealed record BenchOptions
                CloudShelf.Sync.Benchmarks --cold-start [--starts N]
                CloudShelf.Sync.Benchmarks --backfill [--items N]
                CloudShelf.Sync.Benchmarks --drift [--items N]
+               CloudShelf.Sync.Benchmarks --stream [--rate N] [--seconds S] [--burst N] [--passes N]
 
           --rounds N       measured rounds per phase (default 20)
           --warmup N       warm-up rounds per phase, not reported (default 5)
@@ -26,6 +27,12 @@ internal sealed record BenchOptions
           --drift          instead: drift comparison items/s against a scan-only pass of the same table,
                            interleaved, at N and 10 N items, and the CLI drift's peak RSS at both sizes
           --items N        the smaller table size for --backfill and --drift (default 5000)
+          --stream         instead: DynamoDB Local -> stream run -> PostgreSQL, stream-sync in-process and as the
+                           bootstrap, against the same mapping with a no-op function: throughput, write-to-row p50/p99
+          --rate N         steady puts per second for --stream (default 200)
+          --seconds S      how long each steady pass of --stream writes (default 4)
+          --burst N        records per burst pass of --stream, written as fast as possible (default 1000; 0: none)
+          --passes N       measured passes per contender for --stream (default 3)
 
         environment: CLOUDSHELF_PG_CONNECTION to use an existing server instead of a throwaway cluster
         exit status: 0 the report was printed (whatever it says), 1 the run failed, 2 bad command line
@@ -51,6 +58,16 @@ internal sealed record BenchOptions
 
     public bool Drift { get; init; }
 
+    public bool Stream { get; init; }
+
+    public int StreamRate { get; init; } = 200;
+
+    public int StreamSeconds { get; init; } = 4;
+
+    public int StreamBurst { get; init; } = 1000;
+
+    public int StreamPasses { get; init; } = 3;
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -67,6 +84,11 @@ internal sealed record BenchOptions
                 "--starts" => options with { Starts = Number(args, ref i, min: 1, max: 1000) },
                 "--backfill" => options with { Backfill = true },
                 "--drift" => options with { Drift = true },
+                "--stream" => options with { Stream = true },
+                "--rate" => options with { StreamRate = Number(args, ref i, min: 1, max: 10_000) },
+                "--seconds" => options with { StreamSeconds = Number(args, ref i, min: 1, max: 3600) },
+                "--burst" => options with { StreamBurst = Number(args, ref i, min: 0, max: 1_000_000) },
+                "--passes" => options with { StreamPasses = Number(args, ref i, min: 1, max: 100) },
                 "--items" => options with { BackfillItems = Number(args, ref i, min: 100, max: 1_000_000) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),

@@ -32,6 +32,7 @@ try
     if (options.ColdStart) await ColdStartRun.RunAsync(options, Console.Out, cancellation.Token);
     else if (options.Backfill) await BackfillBenchRun.RunAsync(options, Console.Out, cancellation.Token);
     else if (options.Drift) await DriftBenchRun.RunAsync(options, Console.Out, cancellation.Token);
+    else if (options.Stream) await StreamEndToEndRun.RunAsync(options, Console.Out, cancellation.Token);
     else await BenchRun.RunAsync(options, Console.Out, cancellation.Token);
     return 0;
 }

@@ -58,14 +58,22 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
     /// The jar is missing, java cannot be started, or the server did not listen within 60 seconds
     /// (the message holds its output).
     /// </exception>
-    public static async Task<DynamoDbLocalServer> StartAsync(CancellationToken ct = default)
+    public static Task<DynamoDbLocalServer> StartAsync(CancellationToken ct = default) => StartAsync(new DynamoDbLocalLaunch(), ct);
+
+    /// <summary>Starts DynamoDB Local as <paramref name="launch"/> says (under strace, with telemetry).</summary>
+    /// <param name="launch">How to start it.</param>
+    /// <param name="ct">Cancels start-up.</param>
+    /// <returns>A running server; dispose it to stop it.</returns>
+    /// <exception cref="InvalidOperationException">As <see cref="StartAsync(CancellationToken)"/>, or strace is missing.</exception>
+    public static async Task<DynamoDbLocalServer> StartAsync(DynamoDbLocalLaunch launch, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(launch);
         var jar = FindJar();
         for (var attempt = 1; ; attempt++)
         {
             var port = FreeTcpPort.Next();
             var output = new StringBuilder();
-            var process = Launch(jar, port, output);
+            var process = Launch(jar, port, launch, output);
             try
             {
                 await LocalServerProcess.WaitUntilListeningAsync(process, "DynamoDB Local", port, output, StartTimeout, TimeSpan.FromMilliseconds(100), ct);
@@ -92,17 +100,10 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
         await LocalServerProcess.StopAsync(_process);
     }
 
-    private static Process Launch(string jar, int port, StringBuilder output)
+    private static Process Launch(string jar, int port, DynamoDbLocalLaunch launch, StringBuilder output)
     {
         var directory = Path.GetDirectoryName(jar)!;
-        var startInfo = new ProcessStartInfo("java")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = directory,
-        };
-        foreach (var argument in new[]
+        var arguments = new List<string>
         {
             "-Djava.library.path=" + Path.Combine(directory, "DynamoDBLocal_lib"),
             // A test server is small and short-lived; the default heap would claim a quarter of RAM.
@@ -111,12 +112,25 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
             "-jar", jar,
             "-inMemory",
             "-sharedDb",
-            "-disableTelemetry",
             "-port", port.ToString(CultureInfo.InvariantCulture),
-        })
+        };
+        if (!launch.Telemetry) arguments.Add("-disableTelemetry");
+        ProcessStartInfo startInfo;
+        if (launch.SocketTrace is { } trace)
         {
-            startInfo.ArgumentList.Add(argument);
+            startInfo = SocketTracer.StartInfo(trace, "java", arguments);
         }
+        else
+        {
+            startInfo = new ProcessStartInfo("java")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+        }
+        startInfo.WorkingDirectory = directory;
 
         var process = new Process { StartInfo = startInfo };
         try

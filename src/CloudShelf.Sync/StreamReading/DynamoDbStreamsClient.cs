@@ -119,7 +119,15 @@ public sealed class DynamoDbStreamsClient : IDynamoDbStreams, IDisposable
         message.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
         message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         var host = _endpoint.IsDefaultPort ? _endpoint.Host : $"{_endpoint.Host}:{_endpoint.Port}";
-        foreach (var (name, value) in SigV4Signer.Sign(host, _region, SigningService, target, body,
+        // The headers the AWS SDK signs for this call (it adds the payload hash too), with the values
+        // HttpClient sends; Content-Length and the connection headers are left unsigned, as the SDK does.
+        var payloadHash = SigV4Signer.PayloadHash(body);
+        message.Headers.TryAddWithoutValidation("X-Amz-Content-SHA256", payloadHash);
+        KeyValuePair<string, string>[] signed =
+        [
+            new("Content-Type", ContentType), new("Host", host), new("X-Amz-Content-SHA256", payloadHash), new("X-Amz-Target", target),
+        ];
+        foreach (var (name, value) in SigV4Signer.Sign("POST", _endpoint.AbsolutePath, [], signed, body, _region, SigningService,
                      credentials.AccessKey, credentials.SecretKey, string.IsNullOrEmpty(credentials.Token) ? null : credentials.Token,
                      _time.GetUtcNow()))
             message.Headers.TryAddWithoutValidation(name, value);
