@@ -19,13 +19,13 @@ public sealed partial class StatementShapeTests(ITestOutputHelper output)
     private const int Warmup = 15;
 
     [Fact]
-    public async Task A_books_batch_on_the_happy_path_costs_five_prepared_statements_in_three_round_trips()
+    public async Task A_books_batch_on_the_happy_path_sends_five_statements_and_its_three_set_based_ones_prepared()
     {
         // Protection: the per-batch statements were meant to be prepared once per connection, but the
         // check for an explicit Max Auto Prepare was always true, so every batch parsed and planned
         // them again. Also pins what the happy path sends: no savepoint, no quarantine lookup, no
-        // catalog query after the first batch. Round trips: BEGIN rides with the merge and the
-        // recheck (one pipelined batch), then COMMIT, then the batch statistics.
+        // catalog query after the first batch. (In round trips: BEGIN rides with the merge and the
+        // recheck in one pipelined batch, then COMMIT, then the batch statistics: three.)
         await using var server = await PostgresServer.StartThrowawayAsync();
         Assert.NotNull(server.LogFile);
         await using (var admin = new NpgsqlConnection(server.ConnectionString))
