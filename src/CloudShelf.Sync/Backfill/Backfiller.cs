@@ -13,20 +13,6 @@ using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 
 namespace CloudShelf.Sync.Backfill;
 
-/// <summary>How a backfill runs.</summary>
-/// <param name="PageSize">Items per Scan page (DynamoDB's Limit); one page is one transaction.</param>
-/// <param name="ReadUnitsPerSecond">Read capacity the whole backfill may consume per second; null for no limit.</param>
-public sealed record BackfillOptions(int PageSize = 500, double? ReadUnitsPerSecond = null);
-
-/// <summary>Where one segment stands.</summary>
-/// <param name="SourceTable">The DynamoDB table.</param>
-/// <param name="Segment">The segment.</param>
-/// <param name="TotalSegments">Of how many.</param>
-/// <param name="ItemsScanned">Items read so far.</param>
-/// <param name="ItemsWritten">Items that became rows (the others were already there, newer, or deleted).</param>
-/// <param name="Done">The segment has been scanned to its end.</param>
-public sealed record SegmentProgress(string SourceTable, int Segment, int TotalSegments, long ItemsScanned, long ItemsWritten, bool Done);
-
 /// <summary>
 /// Loads the items that existed before the stream was enabled: a parallel Scan by segments, one
 /// page per transaction through the same guarded merge as the stream, at sequence number 0. Every

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -158,10 +159,31 @@ public sealed class SyncServices : IAsyncDisposable
         builder.ConnectionStringBuilder.ApplicationName ??= "cloudshelf-sync";
         // The same few statements run for every batch: prepared once per connection, they skip
         // parsing and planning. A connection string that sets it (0 behind a transaction-pooling
-        // proxy) is respected.
-        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
+        // proxy) is respected. Not ConnectionStringBuilder.ContainsKey: that answers whether the
+        // keyword exists at all, so it is true for every connection string.
+        if (!NamesSetting(settings.PostgresConnection, "Max Auto Prepare"))
+            builder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         return new SyncServices(settings, builder.Build(), log, metrics, time, itemReader, credentials);
+    }
+
+    /// <summary>Statements prepared per connection unless the connection string says otherwise.</summary>
+    internal const int DefaultMaxAutoPrepare = 16;
+
+    /// <summary>
+    /// Whether the connection string itself gives the setting, in any of the spellings Npgsql
+    /// accepts ("Max Auto Prepare", "MaxAutoPrepare", any case).
+    /// </summary>
+    internal static bool NamesSetting(string? connectionString, string keyword)
+    {
+        if (connectionString is null) return false;
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var wanted = keyword.Replace(" ", "", StringComparison.Ordinal);
+        foreach (string key in given.Keys)
+        {
+            if (string.Equals(key.Replace(" ", "", StringComparison.Ordinal), wanted, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 
     // The clients live as long as the execution environment: the password is read again after a rotation.
