@@ -76,7 +76,7 @@ test: build
 # each scenario ending with drift, the stream audit and a full comparison. Publishes the bootstrap first.
 chaos: deps $(BOOTSTRAP)
 	dotnet build tests/CloudShelf.Sync.ChaosTests -c Release --no-restore
-	dotnet test tests/CloudShelf.Sync.ChaosTests -c Release --no-build --logger "console;verbosity=normal"
+	dotnet test tests/CloudShelf.Sync.ChaosTests -c Release --no-build --logger "console;verbosity=detailed"
 
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)
