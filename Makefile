@@ -23,7 +23,7 @@ RID_STAMP := $(LAMBDA_DIR)/.rid
 BOOTSTRAP_INPUTS := $(shell find src -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sql' \) \
     -not -path '*/bin/*' -not -path '*/obj/*') Directory.Build.props Directory.Packages.props global.json .editorconfig
 
-.PHONY: all deps build test bench demo clean publish FORCE
+.PHONY: all deps build test chaos bench demo clean publish FORCE
 .PHONY: build-StreamSyncFunction build-DriftDetectorFunction build-SyncLagFunction build-BackfillFunction
 
 all: build
@@ -72,6 +72,13 @@ test: build
 	    echo "$$name $$code" >>$(TEST_RESULTS)/exit-codes; \
 	done
 	@scripts/test-totals.sh $(TEST_RESULTS)
+
+# The fault-injection suite alone (tests/CloudShelf.Sync.ChaosTests, also part of `make test`): live traffic
+# through DynamoDB Local and the local mapping while PostgreSQL, the bootstrap and the stream misbehave,
+# each scenario ending with drift, the stream audit and a full comparison. Publishes the bootstrap first.
+chaos: deps $(BOOTSTRAP)
+	dotnet build tests/CloudShelf.Sync.ChaosTests -c Release --no-restore
+	dotnet test tests/CloudShelf.Sync.ChaosTests -c Release --no-build --logger "console;verbosity=detailed"
 
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)

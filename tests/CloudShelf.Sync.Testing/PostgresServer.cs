@@ -72,9 +72,21 @@ public sealed class PostgresServer : IAsyncDisposable
     /// </summary>
     /// <param name="ct">Cancels start-up.</param>
     /// <returns>A running throwaway cluster.</returns>
-    public static async Task<PostgresServer> StartThrowawayAsync(CancellationToken ct = default)
+    public static Task<PostgresServer> StartThrowawayAsync(CancellationToken ct = default) =>
+        StartThrowawayAsync(durableCommits: false, ct);
+
+    /// <summary>
+    /// Always starts a throwaway cluster; with <paramref name="durableCommits"/> a commit is
+    /// acknowledged only once its WAL reached the operating system (<c>synchronous_commit=on</c>),
+    /// so that <see cref="KillAsync"/> loses no committed transaction, as on a real server. Without
+    /// it a SIGKILL may drop the last acknowledged commits (the default trades that for speed).
+    /// </summary>
+    /// <param name="durableCommits">Keep acknowledged commits across a crash of the server.</param>
+    /// <param name="ct">Cancels start-up.</param>
+    /// <returns>A running throwaway cluster.</returns>
+    public static async Task<PostgresServer> StartThrowawayAsync(bool durableCommits, CancellationToken ct = default)
     {
-        var cluster = await Cluster.CreateAsync(ct);
+        var cluster = await Cluster.CreateAsync(durableCommits, ct);
         try
         {
             await cluster.StartOnFreePortAsync(ct);
@@ -131,6 +143,19 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await RequireCluster(nameof(StopAsync)).StopAsync("fast");
+    }
+
+    /// <summary>
+    /// Crashes the throwaway cluster: SIGKILL to the postmaster and every backend, as the kernel's
+    /// OOM killer or a host failure would; no shutdown checkpoint, open sessions cut mid-transaction.
+    /// <see cref="RestartAsync"/> brings it back on the same data folder and port through crash
+    /// recovery. Use a cluster started with durable commits, or the last commits may be lost.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is external, or the postmaster's pid file cannot be read.</exception>
+    public async Task KillAsync()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await RequireCluster(nameof(KillAsync)).KillAsync();
     }
 
     /// <summary>
@@ -201,14 +226,16 @@ public sealed class PostgresServer : IAsyncDisposable
         private readonly string _binDirectory;
         private readonly string _rootDirectory;
         private readonly bool _runAsSystemUser;
+        private readonly bool _durableCommits;
         private int _port;
         private bool _running;
 
-        private Cluster(string binDirectory, string rootDirectory, bool runAsSystemUser)
+        private Cluster(string binDirectory, string rootDirectory, bool runAsSystemUser, bool durableCommits)
         {
             _binDirectory = binDirectory;
             _rootDirectory = rootDirectory;
             _runAsSystemUser = runAsSystemUser;
+            _durableCommits = durableCommits;
         }
 
         public string ConnectionString => new NpgsqlConnectionStringBuilder
@@ -223,7 +250,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         public string LogFile => Path.Combine(_rootDirectory, "server.log");
 
-        public static async Task<Cluster> CreateAsync(CancellationToken ct)
+        public static async Task<Cluster> CreateAsync(bool durableCommits, CancellationToken ct)
         {
             var binDirectory = FindBinDirectory();
 
@@ -232,7 +259,7 @@ public sealed class PostgresServer : IAsyncDisposable
             var runAsSystemUser = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
 
             var rootDirectory = Directory.CreateTempSubdirectory("cloudshelf-pg-").FullName;
-            var cluster = new Cluster(binDirectory, rootDirectory, runAsSystemUser);
+            var cluster = new Cluster(binDirectory, rootDirectory, runAsSystemUser, durableCommits);
             try
             {
                 if (runAsSystemUser)
@@ -293,7 +320,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 "-k", _rootDirectory,
                 "-c", "listen_addresses=127.0.0.1",
                 "-c", "fsync=off",
-                "-c", "synchronous_commit=off",
+                "-c", _durableCommits ? "synchronous_commit=on" : "synchronous_commit=off",
                 "-c", "full_page_writes=off",
                 "-c", "max_connections=200");
             await RunCheckedAsync(
@@ -316,6 +343,31 @@ public sealed class PostgresServer : IAsyncDisposable
                 ["-D", DataDirectory, "-m", mode, "-w", "-t", "60", "stop"],
                 asSystemUser: _runAsSystemUser,
                 CancellationToken.None);
+            _running = false;
+        }
+
+        public async Task KillAsync()
+        {
+            if (!_running)
+            {
+                return;
+            }
+
+            var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+            var firstLine = File.Exists(pidFile) ? File.ReadLines(pidFile).FirstOrDefault() : null;
+            if (!int.TryParse(firstLine, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                throw new InvalidOperationException($"Cannot read the postmaster's pid from {pidFile}.");
+            }
+
+            // The backends too: a new postmaster refuses to start while one of them still holds the
+            // old shared memory, and an orphaned backend lingers until it next looks for its postmaster.
+            using (var postmaster = System.Diagnostics.Process.GetProcessById(pid))
+            {
+                postmaster.Kill(entireProcessTree: true);
+                await postmaster.WaitForExitAsync();
+            }
+
             _running = false;
         }
 

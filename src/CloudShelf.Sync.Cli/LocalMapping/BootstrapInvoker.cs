@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Hosting;
 using CloudShelf.Sync.Streams;
@@ -9,20 +10,26 @@ using CloudShelf.Sync.StreamSync;
 namespace CloudShelf.Sync.Cli.LocalMapping;
 
 /// <summary>
-/// Invokes the published Native AOT <c>bootstrap</c> (what ships) through a local Runtime API, as
-/// Lambda does: a few execution environments (processes), each taking one invocation at a time.
-/// A process that dies is started again; the invocation it held fails when its deadline passes.
+/// Invokes the published Native AOT <c>bootstrap</c> (what ships) as Lambda does: a few execution
+/// environments, each one process behind its own local Runtime API, taking one invocation at a time.
+/// An invocation fails when its environment's process dies during it (as Lambda reports "Runtime
+/// exited"), or when no answer comes by the function timeout; a dead process is started again.
 /// </summary>
 internal sealed class BootstrapInvoker : IBatchInvoker
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    /// <summary>The function timeout when none is given (template.yaml's stream-sync is far shorter than a local run needs).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
+
+    // How long past the deadline an answer is still awaited: the runtime posts it just before.
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     private readonly string _path;
     private readonly Dictionary<string, string> _environment;
     private readonly TextWriter _log;
     private readonly TimeProvider _time;
-    private readonly LocalRuntimeApi _api = LocalRuntimeApi.Start();
-    private readonly List<Process> _processes = [];
+    private readonly TimeSpan _timeout;
+    private readonly List<ExecutionEnvironment> _environments = [];
+    private readonly Channel<ExecutionEnvironment> _idle = Channel.CreateUnbounded<ExecutionEnvironment>();
     private readonly Lock _gate = new();
     private bool _disposed;
 
@@ -31,11 +38,14 @@ internal sealed class BootstrapInvoker : IBatchInvoker
     /// <param name="environments">How many execution environments to run.</param>
     /// <param name="log">Where the processes' output goes (their JSON logs).</param>
     /// <param name="time">The clock.</param>
-    public BootstrapInvoker(string path, IReadOnlyDictionary<string, string> environment, int environments, TextWriter log, TimeProvider time)
+    /// <param name="timeout">The function timeout (the invocation's deadline); <see cref="DefaultTimeout"/> when null.</param>
+    public BootstrapInvoker(string path, IReadOnlyDictionary<string, string> environment, int environments, TextWriter log, TimeProvider time,
+        TimeSpan? timeout = null)
     {
         _path = Path.GetFullPath(path);
         _log = log;
         _time = time;
+        _timeout = timeout ?? DefaultTimeout;
         _environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in environment)
         {
@@ -43,11 +53,16 @@ internal sealed class BootstrapInvoker : IBatchInvoker
                 || name.StartsWith("POWERTOOLS_", StringComparison.Ordinal))
                 _environment[name] = value;
         }
-        _environment["AWS_LAMBDA_RUNTIME_API"] = _api.HostAndPort;
         _environment["_HANDLER"] = StreamSyncHandler.Name;
         _environment["AWS_LAMBDA_FUNCTION_NAME"] = "cloudshelf-sync-local-stream-sync";
         _environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = "1024";
-        for (var i = 0; i < Math.Max(1, environments); i++) _processes.Add(Launch());
+        for (var i = 0; i < Math.Max(1, environments); i++)
+        {
+            var started = new ExecutionEnvironment(LocalRuntimeApi.Start());
+            started.Process = Launch(started.Api);
+            _environments.Add(started);
+            _idle.Writer.TryWrite(started);
+        }
     }
 
     /// <summary>The process ids of the execution environments.</summary>
@@ -55,40 +70,87 @@ internal sealed class BootstrapInvoker : IBatchInvoker
     {
         get
         {
-            lock (_gate) return _processes.Select(p => p.Id).ToList();
+            lock (_gate) return _environments.Select(e => e.Process.Id).ToList();
         }
     }
 
     public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken cancellationToken)
     {
-        RestartExited();
-        if (_api.InitError.IsCompleted)
-            return InvocationOutcome.Failed($"bootstrap failed to start: {await _api.InitError}");
-        var deadline = _time.GetUtcNow() + Timeout;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Past the deadline Lambda stops the invocation; a dead process never answers either.
-        timeout.CancelAfter(Timeout + TimeSpan.FromSeconds(5));
-        (bool Ok, string Body) answer;
+        var environment = await _idle.Reader.ReadAsync(cancellationToken);
         try
         {
-            answer = await _api.InvokeAsync(eventJson, deadline, timeout.Token);
+            var process = EnsureRunning(environment);
+            if (environment.Api.InitError.IsCompleted)
+                return InvocationOutcome.Failed($"bootstrap failed to start: {await environment.Api.InitError}");
+            var deadline = _time.GetUtcNow() + _timeout;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // Past the deadline Lambda stops the invocation.
+            timeout.CancelAfter(_timeout + Grace);
+            var answer = environment.Api.InvokeAsync(eventJson, deadline, timeout.Token);
+            var exited = process.WaitForExitAsync(timeout.Token);
+            if (await Task.WhenAny(answer, exited) != answer && exited.IsCompletedSuccessfully && !answer.IsCompleted)
+            {
+                // The runtime died holding the invocation: Lambda fails it at once ("Runtime exited"), not at the deadline.
+                await timeout.CancelAsync();
+                return InvocationOutcome.Failed($"Runtime exited with exit code {process.ExitCode} during the invocation.");
+            }
+            (bool Ok, string Body) result;
+            try
+            {
+                result = await answer;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Lambda resets an environment whose invocation timed out: the next one starts a new process.
+                Stop(process);
+                return InvocationOutcome.Failed("Task timed out: bootstrap gave no answer before the deadline.");
+            }
+            if (!result.Ok) return InvocationOutcome.Failed($"bootstrap posted an invocation error: {result.Body}");
+            try
+            {
+                return InvocationOutcome.Answered(StreamEventSerializer.ReadResponse(Encoding.UTF8.GetBytes(result.Body)));
+            }
+            catch (JsonException e)
+            {
+                return InvocationOutcome.Failed($"The response is not a partial batch response: {e.Message}");
+            }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        finally
         {
-            return InvocationOutcome.Failed("Task timed out: bootstrap gave no answer before the deadline.");
-        }
-        if (!answer.Ok) return InvocationOutcome.Failed($"bootstrap posted an invocation error: {answer.Body}");
-        try
-        {
-            return InvocationOutcome.Answered(StreamEventSerializer.ReadResponse(Encoding.UTF8.GetBytes(answer.Body)));
-        }
-        catch (JsonException e)
-        {
-            return InvocationOutcome.Failed($"The response is not a partial batch response: {e.Message}");
+            _idle.Writer.TryWrite(environment);
         }
     }
 
-    private Process Launch()
+    private static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
+    }
+
+    private Process EnsureRunning(ExecutionEnvironment environment)
+    {
+        lock (_gate)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(BootstrapInvoker));
+            if (!environment.Process.HasExited) return environment.Process;
+            environment.Process.Dispose();
+            // A timed-out or dead runtime may have left an invocation behind: a fresh Runtime API starts clean.
+            var old = environment.Api;
+            environment.Api = LocalRuntimeApi.Start();
+            _ = old.DisposeAsync().AsTask();
+            environment.Process = Launch(environment.Api);
+            return environment.Process;
+        }
+    }
+
+    private Process Launch(LocalRuntimeApi api)
     {
         var startInfo = new ProcessStartInfo(_path)
         {
@@ -104,6 +166,7 @@ internal sealed class BootstrapInvoker : IBatchInvoker
             if (Environment.GetEnvironmentVariable(name) is { } value) startInfo.Environment[name] = value;
         }
         foreach (var (name, value) in _environment) startInfo.Environment[name] = value;
+        startInfo.Environment["AWS_LAMBDA_RUNTIME_API"] = api.HostAndPort;
         var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => Forward(e.Data);
         process.ErrorDataReceived += (_, e) => Forward(e.Data);
@@ -119,35 +182,21 @@ internal sealed class BootstrapInvoker : IBatchInvoker
         lock (_log) _log.WriteLine(line);
     }
 
-    private void RestartExited()
-    {
-        lock (_gate)
-        {
-            if (_disposed) return;
-            for (var i = 0; i < _processes.Count; i++)
-            {
-                if (!_processes[i].HasExited) continue;
-                _processes[i].Dispose();
-                _processes[i] = Launch();
-            }
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        List<Process> processes;
+        List<ExecutionEnvironment> environments;
         lock (_gate)
         {
             _disposed = true;
-            processes = [.. _processes];
+            environments = [.. _environments];
         }
-        foreach (var process in processes)
+        foreach (var environment in environments)
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            process.Dispose();
+            if (!environment.Process.HasExited) environment.Process.Kill(entireProcessTree: true);
+            await environment.Process.WaitForExitAsync();
+            environment.Process.Dispose();
+            await environment.Api.DisposeAsync();
         }
-        await _api.DisposeAsync();
     }
 
     /// <summary>The environment for the bootstrap, from the CLI's own.</summary>
@@ -159,5 +208,12 @@ internal sealed class BootstrapInvoker : IBatchInvoker
             if (environment.Get(name) is { } value) result[name] = value;
         }
         return result;
+    }
+
+    /// <summary>One execution environment: a bootstrap process and the Runtime API it polls.</summary>
+    private sealed class ExecutionEnvironment(LocalRuntimeApi api)
+    {
+        public LocalRuntimeApi Api { get; set; } = api;
+        public Process Process { get; set; } = null!;
     }
 }

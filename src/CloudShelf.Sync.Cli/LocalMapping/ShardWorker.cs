@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using CloudShelf.Sync.Observability;
+using CloudShelf.Sync.Postgres;
 using CloudShelf.Sync.StreamReading;
 using CloudShelf.Sync.Streams;
 
@@ -94,7 +95,8 @@ internal sealed class ShardWorker
         var finished = reader.Ended && _progress.Outstanding == 0;
         if (finished)
         {
-            await _context.Checkpoints.SaveAsync(_streamArn, _shard.ShardId, null, finished: true, CancellationToken.None);
+            // Unsaved, the shard is read again next run from its last checkpoint: duplicates, which change nothing.
+            if (!await SaveCheckpointAsync(null, finished: true)) return false;
             _counters.ShardFinished();
         }
         _caughtUp = true;
@@ -143,12 +145,33 @@ internal sealed class ShardWorker
         try
         {
             // Taken under the lock, so checkpoints are saved in the order they were reached.
-            if (_progress.Complete(records) is { } checkpoint)
-                await _context.Checkpoints.SaveAsync(_streamArn, _shard.ShardId, checkpoint, finished: false, CancellationToken.None);
+            if (_progress.Complete(records) is { } checkpoint) await SaveCheckpointAsync(checkpoint, finished: false);
         }
         finally
         {
             _saving.Release();
+        }
+    }
+
+    /// <summary>
+    /// Saves the checkpoint in PostgreSQL; false when the database is unreachable. Lambda keeps its
+    /// checkpoints itself, this mapping keeps them in the database stream-sync writes to, so an outage
+    /// that begins right after a batch was applied must not end the run: the next save carries a later
+    /// checkpoint, and a checkpoint never saved only means records read and applied again.
+    /// </summary>
+    private async Task<bool> SaveCheckpointAsync(string? sequenceNumber, bool finished)
+    {
+        try
+        {
+            await _context.Checkpoints.SaveAsync(_streamArn, _shard.ShardId, sequenceNumber, finished, CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (PostgresErrors.IsTransient(e))
+        {
+            _context.Log.Warn("Checkpoint not saved: PostgreSQL is unreachable; the records after the last saved one will be delivered again",
+                new LogField("stream_arn", _streamArn), new LogField("shard_id", _shard.ShardId), new LogField("sequence_number", sequenceNumber),
+                new LogField("error", e.GetType().Name));
+            return false;
         }
     }
 

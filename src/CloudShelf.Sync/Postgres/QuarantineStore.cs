@@ -113,6 +113,41 @@ public sealed class QuarantineStore(NpgsqlDataSource dataSource)
         return _uniqueTables = tables;
     }
 
+    /// <summary>
+    /// Of the open entries given, those whose item PostgreSQL already holds at a later state: the row or
+    /// the tombstone carries the entry's sequence number or a later one (compared as numbers).
+    /// </summary>
+    /// <param name="mapping">The synced tables (key columns).</param>
+    /// <param name="entries">Open entries: id, target table, key and sequence number.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    public async Task<IReadOnlySet<long>> SupersededAsync(Mapping.SyncMapping mapping, IReadOnlyList<(long Id, string Table, string Key, string SequenceNumber)> entries,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        ArgumentNullException.ThrowIfNull(entries);
+        var superseded = new HashSet<long>();
+        if (entries.Count == 0) return superseded;
+        var rows = string.Concat(mapping.Tables.Select(t => $"""
+
+                OR (e.target_table = '{t.Table}' AND EXISTS (SELECT 1 FROM {t.Schema}.{t.Table} AS r WHERE r.{t.KeyColumn} = e.item_key AND r.sync_sequence >= e.sequence_number))
+            """));
+        await using var command = dataSource.CreateCommand($"""
+            SELECT e.quarantine_id
+            FROM (SELECT quarantine_id, target_table, item_key, sequence_text::numeric(40, 0) AS sequence_number
+                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(quarantine_id, target_table, item_key, sequence_text)) AS e
+            WHERE EXISTS (SELECT 1 FROM cloudshelf_sync.tombstones AS t
+                          WHERE t.target_table = e.target_table AND t.item_key = e.item_key AND t.sequence_number >= e.sequence_number){rows}
+            """);
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.Id).ToArray(), NpgsqlDbType.Bigint));
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.Table).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.Key).ToArray(), NpgsqlDbType.Text));
+        // As text: a sequence number has up to 40 digits, more than decimal holds.
+        command.Parameters.Add(Parameters.Array(entries.Select(e => e.SequenceNumber).ToArray(), NpgsqlDbType.Text));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) superseded.Add(reader.GetInt64(0));
+        return superseded;
+    }
+
     /// <summary>Marks records resolved, each with how (applied, superseded, skipped).</summary>
     public async Task ResolveAsync(IReadOnlyList<(long Id, string Resolution)> resolved, CancellationToken cancellationToken = default)
     {

@@ -68,6 +68,16 @@ public sealed class ShardReader
                 _iterator = null;
                 continue;
             }
+            catch (StreamsApiException e) when (e.ErrorCode == StreamsApiException.TrimmedDataAccess && Position.Type == ShardIteratorType.TRIM_HORIZON
+                                                && renewals < MaxRenewals)
+            {
+                // Nothing read yet, so nothing known lies behind the trim horizon: a new TRIM_HORIZON iterator
+                // reads from the oldest record kept. (DynamoDB Local answered this for a shard read from its
+                // start while writes arrived; without the renewal the whole mapping run stopped.)
+                renewals++;
+                _iterator = null;
+                continue;
+            }
             catch (StreamsApiException e) when (e.ErrorCode == StreamsApiException.TrimmedDataAccess && Position.Type != ShardIteratorType.TRIM_HORIZON)
             {
                 // What lay between the position and the trim horizon is gone; say so, and go on.

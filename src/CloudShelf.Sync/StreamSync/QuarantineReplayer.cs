@@ -72,6 +72,13 @@ public sealed class QuarantineReplayer(QuarantineStore store, StreamBatchProcess
             .ToList();
 
         var result = await processor.ReplayAsync(records, cancellationToken);
+        // PostgreSQL checks a CHECK constraint on the proposed row before the ordering guard can discard
+        // it, so a defective change that a later fix overtook is refused again rather than superseded:
+        // one the item's current state outranks changes nothing, whatever it holds.
+        var refused = open.Where((q, i) => result.Outcomes[i] == RecordOutcome.Quarantined && q.TargetTable is not null && q.Key is not null
+                && q.SequenceNumber is not null && SequenceNumbers.IsValid(q.SequenceNumber))
+            .Select(q => (q.Id, q.TargetTable!, q.Key!, q.SequenceNumber!)).ToList();
+        var overtaken = await store.SupersededAsync(processor.Mapping, refused, cancellationToken);
         var resolved = new List<(long, string)>();
         for (var i = 0; i < records.Count; i++)
         {
@@ -79,6 +86,7 @@ public sealed class QuarantineReplayer(QuarantineStore store, StreamBatchProcess
             {
                 RecordOutcome.Applied => "applied",
                 RecordOutcome.Superseded => "superseded",
+                RecordOutcome.Quarantined when overtaken.Contains(open[i].Id) => "superseded",
                 RecordOutcome.Skipped => "skipped",
                 _ => null,
             };
@@ -88,9 +96,9 @@ public sealed class QuarantineReplayer(QuarantineStore store, StreamBatchProcess
         return new ReplayResult(
             records.Count,
             result.Count(RecordOutcome.Applied),
-            result.Count(RecordOutcome.Superseded),
+            result.Count(RecordOutcome.Superseded) + overtaken.Count,
             result.Count(RecordOutcome.Skipped),
-            result.Count(RecordOutcome.Quarantined),
+            result.Count(RecordOutcome.Quarantined) - overtaken.Count,
             result.Count(RecordOutcome.Failed));
     }
 }

@@ -24,6 +24,9 @@ public sealed class StreamBatchProcessor(
     IBatchStatistics? statistics = null)
 {
     private readonly RecordClassifier _classifier = new(mapping);
+
+    /// <summary>The table mapping the records are processed with.</summary>
+    public SyncMapping Mapping => mapping;
     private readonly ImageResolver _images = new(itemReader, log, time);
     private readonly OutcomeReporter _reporter = new(mapping, log, metrics);
 

@@ -184,6 +184,24 @@ public sealed class StreamReaderTests
     }
 
     [Fact]
+    public async Task A_shard_read_from_its_trim_horizon_takes_a_new_iterator_when_getrecords_says_trimmed()
+    {
+        // Regression (chaos suite): DynamoDB Local answered TrimmedDataAccessException here, and the whole mapping run stopped.
+        var api = new Mock<IDynamoDbStreams>(MockBehavior.Strict);
+        api.SetupSequence(a => a.GetShardIteratorAsync(Arn, "shardId-2", ShardIteratorType.TRIM_HORIZON, null, It.IsAny<CancellationToken>()))
+            .ReturnsAsync("it-stale").ReturnsAsync("it-1");
+        api.Setup(a => a.GetRecordsAsync("it-stale", It.IsAny<int>(), It.IsAny<CancellationToken>())).ThrowsAsync(Error(StreamsApiException.TrimmedDataAccess));
+        api.Setup(a => a.GetRecordsAsync("it-1", It.IsAny<int>(), It.IsAny<CancellationToken>())).ReturnsAsync(new RecordsPage([ApiRecord("200")], "it-2"));
+        api.Setup(a => a.GetRecordsAsync("it-2", It.IsAny<int>(), It.IsAny<CancellationToken>())).ReturnsAsync(new RecordsPage([], "it-3"));
+
+        var result = await new DynamoDbStreamReader(api.Object, TimeProvider.System)
+            .ReadShardAsync(Arn, Open, StreamPosition.TrimHorizon, new ShardReadBudget(100, TimeSpan.FromMinutes(1)), CancellationToken.None);
+
+        Assert.Equal(["200"], result.Records.Select(r => r.Dynamodb!.SequenceNumber));
+        Assert.Null(result.Gap);
+    }
+
+    [Fact]
     public async Task An_error_other_than_expiry_or_trimming_reaches_the_caller()
     {
         var api = new Mock<IDynamoDbStreams>(MockBehavior.Strict);
