@@ -15,6 +15,8 @@ internal static class Charts
     public static string LineChart(string title, string yLabel, IReadOnlyList<(string Name, double[] X, double[] Y)> series, IReadOnlyList<(double X, string Label)> marks)
     {
         using var plot = new Plot();
+        // A sans-serif face that Debian ships (fonts-dejavu-core); the SVG names it and places each glyph.
+        plot.Font.Set("DejaVu Sans");
         plot.Title(title);
         plot.XLabel("seconds since the live phase began");
         plot.YLabel(yLabel);
@@ -32,9 +34,13 @@ internal static class Charts
             mark.LinePattern = LinePattern.Dashed;
             mark.Color = Colors.Gray;
             mark.LabelText = label;
+            // At the top: at the bottom the label would cover the x axis' tick labels.
+            mark.LabelOppositeAxis = true;
         }
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: 0.15);
         plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetSvgXml(Width, Height);
+        var svg = plot.GetSvgXml(Width, Height);
+        // A viewBox lets the page scale the chart to its column; ScottPlot writes only width and height.
+        return svg.Replace($"<svg width=\"{Width}\" height=\"{Height}\"", $"<svg viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\"", StringComparison.Ordinal);
     }
 }

@@ -30,10 +30,10 @@ internal static class DemoReport
             tables.AddRow(Cells(c.Table, N(c.DynamoItems), N(c.PostgresRows), N(c.Equal), N(t.BackfillWritten), N(t.StreamRecordsRead),
                 N(t.StreamRecordsApplied), N(t.StreamRecordsQuarantined), VerifyPhase.Ms(l.P50), VerifyPhase.Ms(l.P99), N(l.Count)));
         }
-        tables.Caption(new TableTitle("equal: rows whose rebuilt item equals DynamoDB's; backfilled: rows the backfill wrote; stream rec.: records stream run read;\n" +
-                                      "applied, quarantined: stream-sync's RecordsApplied and RecordsQuarantined (the bootstrap's EMF metrics);\n" +
-                                      "p50, p99: from the traffic's last write to an item to its row's commit (synced_at)"));
         console.Write(tables);
+        console.WriteLine("   equal: rows whose rebuilt item equals DynamoDB's; backfilled: rows the backfill wrote; stream rec.: records stream run read;");
+        console.WriteLine("   applied, quarantined: stream-sync's RecordsApplied and RecordsQuarantined (the bootstrap's EMF metrics);");
+        console.WriteLine("   p50, p99: from the traffic's last write to an item to its row's commit (synced_at)");
 
         console.Write(new Rule("Quarantine").LeftJustified());
         console.WriteLine($"after the replay of ordering conflicts ({run.ReplaySummary}): {run.QuarantineFound.Count} open record(s)");
@@ -51,7 +51,7 @@ internal static class DemoReport
         console.Write(new Rule("Sync lag over time (sync-lag on its schedule)").LeftJustified());
         var names = report.Comparisons.Select(c => c.Table).ToList();
         var lag = NewTable(null, ["t (s)", .. names.Select(n => $"{n} lag s / unapplied"), "lost"]);
-        foreach (var group in report.Lag.GroupBy(s => s.At).OrderBy(g => g.Key))
+        foreach (var group in report.Lag.GroupBy(s => s.Finished).OrderBy(g => g.Key))
         {
             var byTable = group.ToDictionary(s => s.Table, StringComparer.Ordinal);
             lag.AddRow(Cells([F(report.Since(group.Key), "F0"),

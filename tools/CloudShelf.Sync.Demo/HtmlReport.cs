@@ -37,7 +37,7 @@ internal static partial class HtmlReport
             .ok { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
             .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(760px, 1fr)); gap: 1rem; }
             figure.chart { margin: 0; border: 1px solid #d0d7de; border-radius: .4rem; padding: .5rem; background: #fff; }
-            figure.chart svg { width: 100%; height: auto; display: block; }
+            figure.chart svg { width: 100%; max-width: 1140px; height: auto; display: block; }
             figcaption { font-size: .85rem; color: #57606a; }
             .note { color: #57606a; font-size: .85rem; }
             </style>
@@ -53,11 +53,11 @@ internal static partial class HtmlReport
 
         html.Append("<h2>Over time</h2>\n<div class=\"charts\">\n");
         Chart(html, "lag", "Sync lag per table, from sync-lag on its schedule",
-            Charts.LineChart("Sync lag", "seconds", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.At, s => s.LagSeconds, report)).ToList(), marks));
+            Charts.LineChart("Sync lag", "seconds", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.LagSeconds, report)).ToList(), marks));
         Chart(html, "throughput", FormattableString.Invariant($"Records stream-sync applied per second ({ThroughputBucketSeconds:0} s buckets), from the bootstrap's EMF metrics"),
-            Charts.LineChart("Throughput", "records/s", ThroughputSeries(report, names), marks));
+            Charts.LineChart("Throughput", "records/s", ThroughputSeries(report), marks));
         Chart(html, "unapplied", "Stream changes not yet in PostgreSQL (UnappliedChanges), from sync-lag",
-            Charts.LineChart("Unapplied changes", "changes", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.At, s => s.Unapplied, report)).ToList(), marks));
+            Charts.LineChart("Unapplied changes", "changes", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.Unapplied, report)).ToList(), marks));
         Chart(html, "drift", "Open drift findings per table, from drift-detector on its schedule and the final pass",
             Charts.LineChart("Drift", "open findings", names.Select(n => Series(n, report.Drift.Where(s => s.Table == n), s => s.At, s => s.OpenDrift, report)).ToList(), marks));
         html.Append("</div>\n");
@@ -92,7 +92,7 @@ internal static partial class HtmlReport
 
         html.Append("<h2>Lag and drift samples</h2>\n");
         Table(html, ["t (s)", .. names.Select(n => $"{n}: lag s / unapplied")],
-            report.Lag.GroupBy(s => s.At).OrderBy(g => g.Key).Select(g => (string[])[F(report.Since(g.Key)),
+            report.Lag.GroupBy(s => s.Finished).OrderBy(g => g.Key).Select(g => (string[])[F(report.Since(g.Key)),
                 .. names.Select(n => g.FirstOrDefault(s => s.Table == n) is { } s ? $"{s.LagSeconds.ToString("F1", CultureInfo.InvariantCulture)} / {s.Unapplied}" : "-")]), numeric: true);
         Table(html, ["t (s)", .. names.Select(n => $"{n}: compared / open / in flight")],
             report.Drift.GroupBy(s => s.At).OrderBy(g => g.Key).Select(g => (string[])[F(report.Since(g.Key)),
@@ -104,7 +104,7 @@ internal static partial class HtmlReport
         return html.ToString();
     }
 
-    private static List<(string Name, double[] X, double[] Y)> ThroughputSeries(DemoReportData report, List<string> names)
+    private static List<(string Name, double[] X, double[] Y)> ThroughputSeries(DemoReportData report)
     {
         var all = report.ThroughputSeries(ThroughputBucketSeconds);
         return [("all tables", all.Select(p => p.At).ToArray(), all.Select(p => p.PerSecond).ToArray())];

@@ -102,8 +102,9 @@ internal sealed class ScheduledMonitors(DemoStack stack, DemoOptions options, Ti
         // Exit 1 is a finding (a table behind): a sample like any other.
         var (code, json) = await RunAsync($"lag-{n:000}", ["lag", "--json"], cancellationToken);
         if (code is not (0 or 1)) return;
+        var finished = time.GetUtcNow();
         using var document = JsonDocument.Parse(json);
-        var samples = document.RootElement.GetProperty("tables").EnumerateArray().Select(t => new LagSample(at,
+        var samples = document.RootElement.GetProperty("tables").EnumerateArray().Select(t => new LagSample(at, finished,
             t.GetProperty("table").GetString() ?? "?",
             t.GetProperty("syncLagSeconds").GetDouble(),
             t.GetProperty("unappliedChanges").GetInt64(),
