@@ -11,13 +11,12 @@ internal static class Charts
     public const int Width = 760;
     public const int Height = 300;
 
-    /// <summary>A line chart, one series per name; x in seconds since the live phase began.</summary>
-    public static string LineChart(string title, string yLabel, IReadOnlyList<(string Name, double[] X, double[] Y)> series, IReadOnlyList<(double X, string Label)> marks)
+    /// <summary>A line chart, one series per name; x in seconds since the live phase began. The page titles it.</summary>
+    public static string LineChart(string yLabel, IReadOnlyList<(string Name, double[] X, double[] Y)> series, IReadOnlyList<(double X, string Label)> marks)
     {
         using var plot = new Plot();
         // A sans-serif face that Debian ships (fonts-dejavu-core); the SVG names it and places each glyph.
         plot.Font.Set("DejaVu Sans");
-        plot.Title(title);
         plot.XLabel("seconds since the live phase began");
         plot.YLabel(yLabel);
         foreach (var (name, x, y) in series)
@@ -37,7 +36,8 @@ internal static class Charts
             // At the top: at the bottom the label would cover the x axis' tick labels.
             mark.LabelOppositeAxis = true;
         }
-        plot.Axes.Margins(bottom: 0, top: 0.15);
+        // Room on the right for the last mark's label, at the top for the labels over the lines.
+        plot.Axes.Margins(left: 0.02, right: 0.12, bottom: 0, top: 0.15);
         plot.ShowLegend(Alignment.UpperRight);
         var svg = plot.GetSvgXml(Width, Height);
         // A viewBox lets the page scale the chart to its column; ScottPlot writes only width and height.

@@ -16,7 +16,7 @@ internal sealed class CutoverPhase : IDemoPhase
     public async Task RunAsync(DemoRun run, CancellationToken cancellationToken)
     {
         var stack = run.Stack;
-        run.Events.Add(new DemoEvent(run.Time.GetUtcNow(), "cutover-check --final"));
+        run.Events.Add(new DemoEvent(run.Time.GetUtcNow(), "final check"));
         // Exit 1 is NO-GO and 2 could not run: both are verdicts to report, not a broken demo.
         var json = await stack.RunCliAsync("cutover-check", [0, 1, 2], ["cutover-check", "--final", "--timeout", "120", "--json"], cancellationToken);
         using (var document = JsonDocument.Parse(json))

@@ -38,6 +38,7 @@ internal static partial class HtmlReport
             .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(760px, 1fr)); gap: 1rem; }
             figure.chart { margin: 0; border: 1px solid #d0d7de; border-radius: .4rem; padding: .5rem; background: #fff; }
             figure.chart svg { width: 100%; max-width: 1140px; height: auto; display: block; }
+            figure.chart h3 { margin: .2rem 0 0 .5rem; font-size: 1rem; }
             figcaption { font-size: .85rem; color: #57606a; }
             .note { color: #57606a; font-size: .85rem; }
             </style>
@@ -52,14 +53,14 @@ internal static partial class HtmlReport
         html.Append(CultureInfo.InvariantCulture, $"{run.Writes.Total:N0} traffic writes; generated {E(run.Time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}.</p>\n");
 
         html.Append("<h2>Over time</h2>\n<div class=\"charts\">\n");
-        Chart(html, "lag", "Sync lag per table, from sync-lag on its schedule",
-            Charts.LineChart("Sync lag", "seconds", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.LagSeconds, report)).ToList(), marks));
-        Chart(html, "throughput", FormattableString.Invariant($"Records stream-sync applied per second ({ThroughputBucketSeconds:0} s buckets), from the bootstrap's EMF metrics"),
-            Charts.LineChart("Throughput", "records/s", ThroughputSeries(report), marks));
-        Chart(html, "unapplied", "Stream changes not yet in PostgreSQL (UnappliedChanges), from sync-lag",
-            Charts.LineChart("Unapplied changes", "changes", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.Unapplied, report)).ToList(), marks));
-        Chart(html, "drift", "Open drift findings per table, from drift-detector on its schedule and the final pass",
-            Charts.LineChart("Drift", "open findings", names.Select(n => Series(n, report.Drift.Where(s => s.Table == n), s => s.At, s => s.OpenDrift, report)).ToList(), marks));
+        Chart(html, "lag", "Sync lag", "Sync lag per table, from sync-lag on its schedule",
+            Charts.LineChart("seconds", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.LagSeconds, report)).ToList(), marks));
+        Chart(html, "throughput", "Throughput", FormattableString.Invariant($"Records stream-sync applied per second ({ThroughputBucketSeconds:0} s buckets), from the bootstrap's EMF metrics"),
+            Charts.LineChart("records/s", ThroughputSeries(report), marks));
+        Chart(html, "unapplied", "Unapplied changes", "Stream changes not yet in PostgreSQL (UnappliedChanges), from sync-lag",
+            Charts.LineChart("changes", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.Unapplied, report)).ToList(), marks));
+        Chart(html, "drift", "Drift", "Open drift findings per table, from drift-detector on its schedule and the final pass",
+            Charts.LineChart("open findings", names.Select(n => Series(n, report.Drift.Where(s => s.Table == n), s => s.At, s => s.OpenDrift, report)).ToList(), marks));
         html.Append("</div>\n");
 
         html.Append("<h2>Items per table</h2>\n");
@@ -116,9 +117,9 @@ internal static partial class HtmlReport
         return (name, ordered.Select(s => report.Since(at(s))).ToArray(), ordered.Select(value).ToArray());
     }
 
-    private static void Chart(StringBuilder html, string id, string caption, string svg)
+    private static void Chart(StringBuilder html, string id, string title, string caption, string svg)
     {
-        html.Append(CultureInfo.InvariantCulture, $"<figure class=\"chart\" id=\"chart-{id}\">\n");
+        html.Append(CultureInfo.InvariantCulture, $"<figure class=\"chart\" id=\"chart-{id}\">\n<h3>{E(title)}</h3>\n");
         // Inline SVG in HTML needs no namespace declarations; dropping them leaves no URL in the page.
         html.Append(NamespaceDeclaration().Replace(svg, ""));
         html.Append(CultureInfo.InvariantCulture, $"\n<figcaption>{E(caption)}</figcaption>\n</figure>\n");
