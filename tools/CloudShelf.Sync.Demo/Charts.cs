@@ -17,6 +17,8 @@ internal static class Charts
         using var plot = new Plot();
         // A sans-serif face that Debian ships (fonts-dejavu-core); the SVG names it and places each glyph.
         plot.Font.Set("DejaVu Sans");
+        // The page titles the chart; a blank title keeps the band above the data for the marks' labels.
+        plot.Title(" ");
         plot.XLabel("seconds since the live phase began");
         plot.YLabel(yLabel);
         foreach (var (name, x, y) in series)
