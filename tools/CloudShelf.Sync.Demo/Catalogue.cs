@@ -28,6 +28,9 @@ internal sealed class Catalogue
 
     public List<Dictionary<string, AttributeValue>> Orders { get; } = [];
 
+    /// <summary>The kind of the seeded defect that the quarantine must hold until the operator fixes it.</summary>
+    public const string DuplicateEmail = "duplicate e-mail";
+
     public List<SeededDefect> Defects { get; } = [];
 
     /// <summary>Keys the live traffic must leave alone: the defects stay as seeded, the handover pair is scripted.</summary>
@@ -182,7 +185,7 @@ internal sealed class Catalogue
 
         // Two accounts with one e-mail address: Phase 2 forbids it, so one of them must surface in the quarantine.
         Users[2]["email"] = Users[1]["email"];
-        Defects.Add(new SeededDefect("users", [Users[1]["userId"].S, Users[2]["userId"].S], "duplicate e-mail",
+        Defects.Add(new SeededDefect("users", [Users[1]["userId"].S, Users[2]["userId"].S], DuplicateEmail,
             "one of the two quarantined (unique e-mail), the other written", QuarantinesOne: true));
 
         Handover = (Users[3]["userId"].S, Users[4]["userId"].S);

@@ -26,6 +26,8 @@ internal sealed class CliProcess : IAsyncDisposable
     /// <summary>The command line, for messages.</summary>
     public string Description { get; }
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>What the command printed on stdout (its report).</summary>
     public string Stdout
     {

@@ -43,6 +43,25 @@ internal static partial class CliReports
         }
     }
 
+    /// <summary>stream-sync's RecordsApplied per EMF document (one batch and table), with the document's time stamp.</summary>
+    public static List<ThroughputSample> ReadThroughput(string logFile, SyncMapping mapping)
+    {
+        var samples = new List<ThroughputSample>();
+        foreach (var line in File.ReadLines(logFile))
+        {
+            if (!line.StartsWith("{\"_aws\"", StringComparison.Ordinal)) continue;
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (!root.TryGetProperty("Table", out var table) || !root.TryGetProperty("RecordsApplied", out _)) continue;
+            var name = table.GetString() ?? "";
+            var target = (mapping.ForSourceTable(name) ?? mapping.ForTable(name))?.Table;
+            if (target is null) continue;
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(root.GetProperty("_aws").GetProperty("Timestamp").GetInt64());
+            samples.Add(new ThroughputSample(at, target, Sum(root, "RecordsApplied")));
+        }
+        return samples;
+    }
+
     /// <summary>The records of <c>quarantine list --json</c>.</summary>
     public static List<QuarantineEntry> ParseQuarantine(string json)
     {

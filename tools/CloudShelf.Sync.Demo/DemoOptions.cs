@@ -16,12 +16,17 @@ internal sealed record DemoOptions
           --rate N           traffic writes per second, all tables together (default 40)
           --seed N           seed of the generated catalogue and traffic (default 20261201)
           --segments N       backfill scan segments per table (default 4)
-          --logs DIR         where the CLI's logs and the on-failure destination go (default .artifacts/demo/logs)
+          --lag-every S      sync-lag's schedule during the run, in seconds (default 5; the template's is 1 minute)
+          --drift-every S    drift-detector's schedule during the run, in seconds (default 20; the template's is 15 minutes)
+          --bootstrap PATH   the published stream-sync bootstrap (default .artifacts/lambda/bootstrap; make demo builds it)
+          --out DIR          where report.html goes (default .artifacts/demo)
+          --logs DIR         where the CLI's logs and the on-failure destination go (default OUT/logs)
 
         The demo starts a throwaway PostgreSQL and DynamoDB Local, seeds the Phase 1 tables, runs
-        backfill, stream run and live traffic together, drains, and compares both stores in full.
-        exit status: 0 PostgreSQL equals DynamoDB apart from the quarantined defects,
-                     1 it does not, 2 the demo could not run
+        backfill, stream run (the published bootstrap) and live traffic together with sync-lag and
+        drift-detector on their schedules, freezes the writes, resolves the quarantine, runs the final
+        cut-over check, compares both stores in full and writes the report (terminal and OUT/report.html).
+        exit status: 0 GO and PostgreSQL equals DynamoDB, 1 NO-GO or a difference, 2 the demo could not run
         """;
 
     public int Books { get; init; } = 2000;
@@ -38,7 +43,17 @@ internal sealed record DemoOptions
 
     public int Segments { get; init; } = 4;
 
-    /// <summary>Null for .artifacts/demo/logs in the work tree.</summary>
+    public TimeSpan LagEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan DriftEvery { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Null for .artifacts/lambda/bootstrap in the work tree.</summary>
+    public string? Bootstrap { get; init; }
+
+    /// <summary>Null for .artifacts/demo in the work tree.</summary>
+    public string? Out { get; init; }
+
+    /// <summary>Null for logs under <see cref="Out"/>.</summary>
     public string? Logs { get; init; }
 
     public bool Help { get; init; }
@@ -58,6 +73,10 @@ internal sealed record DemoOptions
                 "--rate" => options with { Rate = Number(args, ref i, min: 1, max: 5000) },
                 "--seed" => options with { Seed = Number(args, ref i, min: 0, max: int.MaxValue) },
                 "--segments" => options with { Segments = Number(args, ref i, min: 1, max: 64) },
+                "--lag-every" => options with { LagEvery = TimeSpan.FromSeconds(Number(args, ref i, min: 1, max: 600)) },
+                "--drift-every" => options with { DriftEvery = TimeSpan.FromSeconds(Number(args, ref i, min: 1, max: 3600)) },
+                "--bootstrap" => options with { Bootstrap = Text(args, ref i) },
+                "--out" => options with { Out = Text(args, ref i) },
                 "--logs" => options with { Logs = Text(args, ref i) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),

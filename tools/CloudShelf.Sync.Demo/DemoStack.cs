@@ -22,13 +22,21 @@ internal sealed class DemoStack : IAsyncDisposable
     private PostgresServer? _postgres;
     private DynamoDbLocalServer? _dynamo;
 
-    private DemoStack(string cliDll, string logDirectory)
+    private DemoStack(string cliDll, string bootstrap, string outputDirectory, string logDirectory)
     {
         CliDll = cliDll;
+        Bootstrap = bootstrap;
+        OutputDirectory = outputDirectory;
         LogDirectory = logDirectory;
     }
 
     public string CliDll { get; }
+
+    /// <summary>The published Native AOT bootstrap that <c>stream run --bootstrap</c> runs behind its local Runtime API.</summary>
+    public string Bootstrap { get; }
+
+    /// <summary>Where the HTML report goes.</summary>
+    public string OutputDirectory { get; }
 
     public string LogDirectory { get; }
 
@@ -56,15 +64,18 @@ internal sealed class DemoStack : IAsyncDisposable
         ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
     };
 
-    /// <summary>Finds the built CLI next to this build of the demo (same configuration).</summary>
-    public static DemoStack Locate(string? logDirectory)
+    /// <summary>Finds the built CLI next to this build of the demo (same configuration), and the published bootstrap.</summary>
+    public static DemoStack Locate(DemoOptions options)
     {
         var root = RepositoryRoot.Find();
         // bin/<Configuration>/net10.0/ of this tool names the configuration the CLI was built with too.
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent?.Name ?? "Release";
         var cli = Path.Combine(root, "src", "CloudShelf.Sync.Cli", "bin", configuration, "net10.0", "cloudshelf-sync.dll");
         if (!File.Exists(cli)) throw new InvalidOperationException($"The CLI is not built: {cli} is missing (make demo builds it).");
-        return new DemoStack(cli, Path.GetFullPath(logDirectory ?? Path.Combine(root, ".artifacts", "demo", "logs")));
+        var bootstrap = Path.GetFullPath(options.Bootstrap ?? Path.Combine(root, ".artifacts", "lambda", "bootstrap"));
+        if (!File.Exists(bootstrap)) throw new InvalidOperationException($"The bootstrap is not published: {bootstrap} is missing (make demo publishes it; or --bootstrap PATH).");
+        var output = Path.GetFullPath(options.Out ?? Path.Combine(root, ".artifacts", "demo"));
+        return new DemoStack(cli, bootstrap, output, Path.GetFullPath(options.Logs ?? Path.Combine(output, "logs")));
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -1,23 +1,27 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace CloudShelf.Sync.Demo;
 
 /// <summary>
 /// The race the migration must win: the backfill scans the seeded items while Phase 1 keeps writing
-/// and <c>stream run</c> carries every change to PostgreSQL. A backfilled row must never overwrite a
-/// newer streamed one, nor bring back a deleted item.
+/// and <c>stream run --bootstrap</c> carries every change through the published bootstrap to
+/// PostgreSQL; sync-lag and drift-detector run on their schedules meanwhile. A backfilled row must
+/// never overwrite a newer streamed one, nor bring back a deleted item. The mapping and the schedules
+/// keep running after this phase, as they do in production, until the cut-over.
 /// </summary>
 internal sealed class LiveMigrationPhase : IDemoPhase
 {
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
-
-    public string Title => "Live: Phase 1 traffic, backfill and stream run at the same time";
+    public string Title => "Live: Phase 1 traffic, backfill, stream run (bootstrap), sync-lag and drift-detector on their schedules";
 
     public async Task RunAsync(DemoRun run, CancellationToken cancellationToken)
     {
         var stack = run.Stack;
-        await using var stream = stack.StartCli("stream-live", "stream", "run", "--on-failure-dir", stack.OnFailureDirectory);
-        await using var backfill = stack.StartCli("backfill", "backfill", "--segments", run.Options.Segments.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        run.LiveStarted = run.Time.GetUtcNow();
+        run.StreamRun = stack.StartCli("stream-live", "stream", "run", "--bootstrap", stack.Bootstrap, "--on-failure-dir", stack.OnFailureDirectory);
+        run.Monitors = new ScheduledMonitors(stack, run.Options, run.Time);
+        run.Monitors.Start(cancellationToken);
+        await using var backfill = stack.StartCli("backfill", "backfill", "--segments", run.Options.Segments.ToString(CultureInfo.InvariantCulture));
         var started = Stopwatch.GetTimestamp();
         using var stopTraffic = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var generator = new Traffic(stack.DynamoDb, run.Catalogue, run.Writes, run.Options.Seed, run.Time);
@@ -44,16 +48,15 @@ internal sealed class LiveMigrationPhase : IDemoPhase
             throw;
         }
         await traffic;
-
-        // Ctrl-C, as an operator would: the mapping finishes its batches in flight and keeps its checkpoints.
-        var streamCode = await stream.InterruptAsync(StopGrace, cancellationToken);
+        if (run.StreamRun.HasExited)
+            throw new InvalidOperationException($"`{run.StreamRun.Description}` stopped during the live phase; see {stack.LogDirectory}/stream-live.log.");
         CliReports.AddBackfill(backfill.Stdout, stack.Mapping, run.Tallies);
-        CliReports.AddStreamRun(stream.Stdout, stack.Mapping, run.Tallies);
-        CliReports.AddMetrics(Path.Combine(stack.LogDirectory, "stream-live.log"), stack.Mapping, run.Tallies);
 
+        run.Output.WriteLine($"   stream run --bootstrap {Path.GetRelativePath(Environment.CurrentDirectory, stack.Bootstrap)} (Native AOT behind the local Runtime API)");
         run.Output.WriteLine(FormattableString.Invariant($"   backfill finished after {backfillDone.TotalSeconds:F1} s: {backfill.Stdout.Trim().Split('\n')[^1].Trim()}"));
         run.Output.WriteLine(FormattableString.Invariant(
             $"   traffic: {run.Writes.Total} writes in {generator.Elapsed.TotalSeconds:F1} s ({string.Join(", ", run.Writes.Counts.OrderByDescending(c => c.Value).Select(c => $"{c.Value} {c.Key}"))})"));
-        run.Output.WriteLine($"   stream run stopped with SIGINT (exit {streamCode}) after the traffic");
+        run.Output.WriteLine(FormattableString.Invariant(
+            $"   sync-lag every {run.Options.LagEvery.TotalSeconds:0} s ({run.Monitors.LagRuns} runs so far), drift-detector every {run.Options.DriftEvery.TotalSeconds:0} s ({run.Monitors.DriftRuns} runs so far)"));
     }
 }

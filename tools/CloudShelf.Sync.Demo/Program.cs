@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using CloudShelf.Sync.Demo;
 
-// make demo: the migration on one machine. Exit 0 only when PostgreSQL equals DynamoDB apart from
-// the quarantined defects; 1 when it does not; 2 when the demo could not run.
+// make demo: the migration on one machine. Exit 0 only on a GO verdict with PostgreSQL equal to
+// DynamoDB; 1 on NO-GO or a difference; 2 when the demo could not run.
 DemoOptions options;
 try
 {
@@ -27,8 +27,8 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 try
 {
-    await using var stack = DemoStack.Locate(options.Logs);
-    var run = new DemoRun(options, stack, Console.Out);
+    await using var stack = DemoStack.Locate(options);
+    await using var run = new DemoRun(options, stack, Console.Out);
     return await run.RunAsync(cancellation.Token) ? 0 : 1;
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

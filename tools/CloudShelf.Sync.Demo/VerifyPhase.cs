@@ -3,12 +3,14 @@ using System.Globalization;
 namespace CloudShelf.Sync.Demo;
 
 /// <summary>
-/// The verdict: both stores scanned and compared in full, the open quarantine held against the
-/// seeded defects, and the write-to-row latency of the traffic's last write to each item.
+/// After the cut-over check: both stores scanned and compared in full, the quarantine held against the
+/// seeded defects (before the operator's fix exactly the genuine ones, after it none), the
+/// write-to-row latency of the traffic's last write to each item; then the report, on the terminal and
+/// as <c>report.html</c>. The demo passes on GO with both stores equal.
 /// </summary>
 internal sealed class VerifyPhase : IDemoPhase
 {
-    public string Title => "Verify: compare PostgreSQL with DynamoDB in full";
+    public string Title => "Verify: compare PostgreSQL with DynamoDB in full; the report";
 
     public async Task RunAsync(DemoRun run, CancellationToken cancellationToken)
     {
@@ -24,13 +26,20 @@ internal sealed class VerifyPhase : IDemoPhase
         var problems = new List<string>();
         foreach (var c in comparisons.Where(c => c.DifferenceCount > 0))
             problems.Add($"{c.Table}: {c.DifferenceCount} difference(s) not explained by the quarantine");
-        problems.AddRange(CheckQuarantine(run.Catalogue, quarantine));
+        problems.AddRange(CheckQuarantine(run.Catalogue, run.QuarantineFound));
+        foreach (var q in quarantine) problems.Add($"quarantine #{q.Id} {q.Table} {q.Key} is still open after the operator's fix: {q.Reason}");
+        if (run.Verdict != "GO") problems.Add($"the cut-over check says {(run.Verdict.Length == 0 ? "nothing" : run.Verdict)}");
 
-        DemoReport.Print(run, comparisons, quarantine, latencies, problems);
+        var report = new DemoReportData(run, comparisons, quarantine, latencies, problems);
+        DemoReport.Print(report);
+        var page = Path.Combine(stack.OutputDirectory, "report.html");
+        Directory.CreateDirectory(stack.OutputDirectory);
+        await File.WriteAllTextAsync(page, HtmlReport.Render(report), cancellationToken);
+        run.Output.WriteLine($"report: {page}");
         run.Passed = problems.Count == 0;
     }
 
-    /// <summary>Exactly the genuine defects: one user of the duplicate e-mail pair, nothing else.</summary>
+    /// <summary>After the replay of ordering conflicts, exactly the genuine defects: one user of the duplicate e-mail pair, nothing else.</summary>
     private static IEnumerable<string> CheckQuarantine(Catalogue catalogue, List<QuarantineEntry> quarantine)
     {
         var expected = catalogue.Defects.Where(d => d.QuarantinesOne).ToList();
@@ -41,7 +50,7 @@ internal sealed class VerifyPhase : IDemoPhase
                 yield return $"{defect.Kind}: expected one of {string.Join(", ", defect.Keys)} in the quarantine, found {held.Count}";
         }
         foreach (var q in quarantine.Where(q => !expected.Any(d => d.Table == q.Table && d.Keys.Contains(q.Key))))
-            yield return $"quarantine holds {q.Table} {q.Key}, which is no seeded defect: {q.Reason}";
+            yield return $"the quarantine held {q.Table} {q.Key}, which is no seeded defect: {q.Reason}";
     }
 
     /// <summary>

@@ -6,7 +6,9 @@ namespace CloudShelf.Sync.IntegrationTests.Demo;
 
 /// <summary>
 /// <c>make demo</c> at a tiny size, as a child process exactly as the Makefile runs it: its own
-/// PostgreSQL and DynamoDB Local, the real CLI for migrate, backfill, stream run and quarantine.
+/// PostgreSQL and DynamoDB Local, the real CLI for migrate, backfill, lag, drift, quarantine and the
+/// cut-over check, and stream-sync as the published bootstrap behind <c>stream run --bootstrap</c>;
+/// then its report page rendered in headless Chromium.
 /// </summary>
 public sealed class DemoTests
 {
@@ -14,29 +16,48 @@ public sealed class DemoTests
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(8);
 
     [Fact]
-    public async Task A_tiny_demo_ends_with_PostgreSQL_equal_to_DynamoDB_apart_from_the_duplicate_email()
+    public async Task A_tiny_demo_resolves_the_duplicate_email_reaches_GO_and_writes_a_report_page_whose_charts_show()
     {
-        var logs = Directory.CreateTempSubdirectory("cloudshelf-demo-").FullName;
+        var bootstrap = await PublishedBootstrap.PathAsync();
+        var output = Directory.CreateTempSubdirectory("cloudshelf-demo-").FullName;
         try
         {
-            var (code, output) = await RunDemoAsync(
-                "--books", "120", "--users", "60", "--orders", "150", "--traffic", "6", "--rate", "25", "--segments", "2", "--logs", logs);
+            var (code, text) = await RunDemoAsync(
+                "--books", "120", "--users", "60", "--orders", "150", "--traffic", "8", "--rate", "25", "--segments", "2",
+                "--lag-every", "3", "--drift-every", "8", "--bootstrap", bootstrap, "--out", output);
 
-            Assert.True(code == 0, $"the demo exited {code}:\n{output}");
-            Assert.Contains("demo PASSED", output, StringComparison.Ordinal);
-            Assert.Matches(@"PostgreSQL equals DynamoDB: \d+ items in 3 tables, apart from 1 quarantined defect\(s\)", output);
-            Assert.Contains("quarantine: 1 open record(s)", output, StringComparison.Ordinal);
-            Assert.Matches(@"users duplicate e-mail: .*quarantined", output);
-            Assert.Matches(@"books ill-typed price: \S+ row equals DynamoDB's item", output);
+            Assert.True(code == 0, $"the demo exited {code}:\n{text}");
+            Assert.Contains("demo PASSED", text, StringComparison.Ordinal);
+            Assert.Contains("verdict: GO", text, StringComparison.Ordinal);
+            Assert.Matches(@"PostgreSQL equals DynamoDB: \d+ items in 3 tables", text);
+            // The genuine defect was quarantined with its reason, fixed by the operator's step, and resolved.
+            Assert.Matches(@"1 open record\(s\)", text);
+            Assert.Matches(@"users_email_key", text);
+            Assert.Matches(@"users duplicate e-mail: \S+ quarantined, fixed, row equals DynamoDB's item", text);
+            Assert.Contains("open now: 0", text, StringComparison.Ordinal);
+            Assert.Matches(@"books ill-typed price: \S+ row equals DynamoDB's item", text);
+            foreach (var check in new[] { "quarantine", "unapplied", "drift users", "counts users", "error rate" })
+                Assert.Matches($@"(?m)^│ ok │ {check}\s", text);
             foreach (var table in new[] { "books", "users", "orders" })
-                Assert.Matches($@"(?m)^{table}\s+[\d,]+\s+[\d,]+", output);
-            Assert.False(Directory.Exists(Path.Combine(logs, "stream-on-failure")) &&
-                         Directory.EnumerateFileSystemEntries(Path.Combine(logs, "stream-on-failure")).Any(),
+                Assert.Matches($@"(?m)^│ {table}\s+│\s+[\d,]+ │\s+[\d,]+ │", text);
+            Assert.False(Directory.Exists(Path.Combine(output, "logs", "stream-on-failure")) &&
+                         Directory.EnumerateFileSystemEntries(Path.Combine(output, "logs", "stream-on-failure")).Any(),
                 "a batch went to the on-failure destination");
+
+            var page = Path.Combine(output, "report.html");
+            Assert.True(File.Exists(page), $"{page} is missing");
+            var html = await File.ReadAllTextAsync(page);
+            Assert.Contains("id=\"verdict\">GO<", html, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"(src|href)\s*=\s*""?(https?:)?//", html);
+            var rendering = await HeadlessChromium.RenderAsync(page);
+            Assert.Empty(rendering.ConsoleErrors);
+            Assert.Empty(rendering.ExternalRequests);
+            Assert.Equal(["chart-lag", "chart-throughput", "chart-unapplied", "chart-drift"], rendering.Charts.Select(c => c.Id));
+            Assert.Empty(rendering.ChartsNotShown());
         }
         finally
         {
-            Directory.Delete(logs, recursive: true);
+            Directory.Delete(output, recursive: true);
         }
     }
 
