@@ -4,7 +4,8 @@ namespace CloudShelf.Sync.Demo;
 
 /// <summary>
 /// The report's charts over time, drawn by ScottPlot and exported as SVG for inlining: one line per
-/// table, the moments of the run (writes frozen, defects fixed, the final check) as vertical lines.
+/// table, the moments of the run (writes frozen, defects fixed, the final check) as dashed vertical lines
+/// that the page's caption names.
 /// </summary>
 internal static class Charts
 {
@@ -17,8 +18,6 @@ internal static class Charts
         using var plot = new Plot();
         // A sans-serif face that Debian ships (fonts-dejavu-core); the SVG names it and places each glyph.
         plot.Font.Set("DejaVu Sans");
-        // The page titles the chart; a blank title keeps the band above the data for the marks' labels.
-        plot.Title(" ");
         plot.XLabel("seconds since the live phase began");
         plot.YLabel(yLabel);
         foreach (var (name, x, y) in series)
@@ -29,17 +28,14 @@ internal static class Charts
             line.LineWidth = 2;
             line.MarkerSize = x.Length > 40 ? 0 : 5;
         }
-        foreach (var (x, label) in marks)
+        foreach (var (x, _) in marks)
         {
             var mark = plot.Add.VerticalLine(x);
             mark.LinePattern = LinePattern.Dashed;
             mark.Color = Colors.Gray;
-            mark.LabelText = label;
-            // At the top: at the bottom the label would cover the x axis' tick labels.
-            mark.LabelOppositeAxis = true;
+            // Unlabelled: ScottPlot clips a vertical line's label at the plot's edge; the page's caption names the lines.
         }
-        // Room on the right for the last mark's label, at the top for the labels over the lines.
-        plot.Axes.Margins(left: 0.02, right: 0.12, bottom: 0, top: 0.15);
+        plot.Axes.Margins(left: 0.02, right: 0.04, bottom: 0, top: 0.1);
         plot.ShowLegend(Alignment.UpperRight);
         var svg = plot.GetSvgXml(Width, Height);
         // A viewBox lets the page scale the chart to its column; ScottPlot writes only width and height.

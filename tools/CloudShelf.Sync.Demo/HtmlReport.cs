@@ -18,6 +18,7 @@ internal static partial class HtmlReport
         var run = report.Run;
         var names = report.Comparisons.Select(c => c.Table).ToList();
         var marks = run.Events.Select(e => (report.Since(e.At), e.Label)).ToList();
+        var markNames = marks.Count == 0 ? "" : " Dashed lines: " + string.Join(", ", marks.Select(m => FormattableString.Invariant($"{m.Label} ({m.Item1:0} s)"))) + ".";
         var html = new StringBuilder();
         html.Append("""
             <!DOCTYPE html>
@@ -53,13 +54,13 @@ internal static partial class HtmlReport
         html.Append(CultureInfo.InvariantCulture, $"{run.Writes.Total:N0} traffic writes; generated {E(run.Time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}.</p>\n");
 
         html.Append("<h2>Over time</h2>\n<div class=\"charts\">\n");
-        Chart(html, "lag", "Sync lag", "Sync lag per table, from sync-lag on its schedule",
+        Chart(html, "lag", "Sync lag", "Sync lag per table, from sync-lag on its schedule. DynamoDB Local stamps stream records to the minute (AWS: to the second), so locally this reads up to 60 s high while traffic flows." + markNames,
             Charts.LineChart("seconds", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.LagSeconds, report)).ToList(), marks));
-        Chart(html, "throughput", "Throughput", FormattableString.Invariant($"Records stream-sync applied per second ({ThroughputBucketSeconds:0} s buckets), from the bootstrap's EMF metrics"),
+        Chart(html, "throughput", "Throughput", FormattableString.Invariant($"Records stream-sync applied per second ({ThroughputBucketSeconds:0} s buckets), from the bootstrap's EMF metrics") + markNames,
             Charts.LineChart("records/s", ThroughputSeries(report), marks));
-        Chart(html, "unapplied", "Unapplied changes", "Stream changes not yet in PostgreSQL (UnappliedChanges), from sync-lag",
+        Chart(html, "unapplied", "Unapplied changes", "Stream changes not yet in PostgreSQL (UnappliedChanges), from sync-lag." + markNames,
             Charts.LineChart("changes", names.Select(n => Series(n, report.Lag.Where(s => s.Table == n), s => s.Finished, s => s.Unapplied, report)).ToList(), marks));
-        Chart(html, "drift", "Drift", "Open drift findings per table, from drift-detector on its schedule and the final pass",
+        Chart(html, "drift", "Drift", "Open drift findings per table, from drift-detector on its schedule and the final pass." + markNames,
             Charts.LineChart("open findings", names.Select(n => Series(n, report.Drift.Where(s => s.Table == n), s => s.At, s => s.OpenDrift, report)).ToList(), marks));
         html.Append("</div>\n");
 
