@@ -57,6 +57,7 @@ internal sealed class LocalEventSourceMapping
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = _streams.Select(s => StopAllOnFailureAsync(s, stop)).ToList();
         var watcher = _options.Drain ? WatchDrainAsync(stop) : Task.CompletedTask;
+        var stopping = ReportWhileStoppingAsync(Task.WhenAll(running), stop.Token);
         try
         {
             await Task.WhenAll(running);
@@ -65,8 +66,30 @@ internal sealed class LocalEventSourceMapping
         {
             await stop.CancelAsync();
             await watcher;
+            await stopping;
         }
         return Summary;
+    }
+
+    /// <summary>
+    /// Once the run is told to stop, says every 10 s what it still waits for (batches in flight finish
+    /// first), so that a stop that takes long shows where it stands.
+    /// </summary>
+    private async Task ReportWhileStoppingAsync(Task all, CancellationToken stop)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (stop.Register(() => stopped.TrySetResult()))
+        {
+            if (await Task.WhenAny(all, stopped.Task) == all) return;
+        }
+        var since = _context.Time.GetTimestamp();
+        while (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10), _context.Time, CancellationToken.None)) != all)
+        {
+            _context.Log.Warn("Stopping: waiting for the batches in flight",
+                new LogField("waiting_ms", (long)_context.Time.GetElapsedTime(since).TotalMilliseconds),
+                new LogField("busy", string.Join(",", _streams.SelectMany(s => s.Workers.Where(w => !w.CaughtUp).Select(w => s.Table + "/" + w.ShardId))
+                    .Concat(_streams.Where(s => s.Describing).Select(s => s.Table + " describing")))));
+        }
     }
 
     private async Task StopAllOnFailureAsync(StreamState stream, CancellationTokenSource stop)
