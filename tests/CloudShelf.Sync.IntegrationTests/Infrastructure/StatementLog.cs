@@ -1,4 +1,7 @@
 using System.Text.RegularExpressions;
+using CloudShelf.Sync.Hosting;
+using CloudShelf.Sync.Testing;
+using Npgsql;
 
 namespace CloudShelf.Sync.IntegrationTests.Infrastructure;
 
@@ -12,6 +15,29 @@ namespace CloudShelf.Sync.IntegrationTests.Infrastructure;
 /// </summary>
 public static partial class StatementLog
 {
+    /// <summary>
+    /// Makes <paramref name="server"/> log every statement with its backend's pid, and returns services
+    /// over a new migrated database of it.
+    /// </summary>
+    public static async Task<SyncServices> CreateLoggedServicesAsync(PostgresServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        Assert.NotNull(server.LogFile);
+        await using (var admin = new NpgsqlConnection(server.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var configure = new NpgsqlCommand(
+                "ALTER SYSTEM SET log_statement = 'all'; ALTER SYSTEM SET log_line_prefix = '%p|'; SELECT pg_reload_conf();", admin);
+            await configure.ExecuteNonQueryAsync();
+        }
+        var connection = await server.CreateDatabaseAsync();
+        var services = SyncDatabase.CreateServices(connection, TextWriter.Null);
+        await services.Migrator.MigrateAsync();
+        await using (var check = services.DataSource.CreateCommand("SELECT current_setting('log_statement')"))
+            Assert.Equal("all", await check.ExecuteScalarAsync());
+        return services;
+    }
+
     /// <summary>The highest number of subtransactions one transaction held at once, and how many statements were read.</summary>
     public static (int MaxSubtransactions, int Statements, int Savepoints) Measure(IEnumerable<string> lines)
     {

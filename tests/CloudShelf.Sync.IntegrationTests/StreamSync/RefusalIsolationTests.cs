@@ -114,19 +114,7 @@ public sealed class RefusalIsolationTests(SyncServerFixture fixture, ITestOutput
         // Protection: bisection nested savepoints without bound; past 64 subxids per backend every session slows down.
         // Measured from outside: the statements PostgreSQL itself received and logged.
         await using var server = await PostgresServer.StartThrowawayAsync();
-        Assert.NotNull(server.LogFile);
-        await using (var admin = new NpgsqlConnection(server.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var configure = new NpgsqlCommand(
-                "ALTER SYSTEM SET log_statement = 'all'; ALTER SYSTEM SET log_line_prefix = '%p|'; SELECT pg_reload_conf();", admin);
-            await configure.ExecuteNonQueryAsync();
-        }
-        var connection = await server.CreateDatabaseAsync();
-        await using var services = SyncDatabase.CreateServices(connection, TextWriter.Null);
-        await services.Migrator.MigrateAsync();
-        await using (var check = services.DataSource.CreateCommand("SELECT current_setting('log_statement')"))
-            Assert.Equal("all", await check.ExecuteScalarAsync());
+        await using var services = await StatementLog.CreateLoggedServicesAsync(server);
         await using (var constraints = services.DataSource.CreateCommand("""
             ALTER TABLE cloudshelf.books ADD CONSTRAINT books_price_not_negative CHECK (price >= 0);
             ALTER TABLE cloudshelf.orders ADD CONSTRAINT orders_total_not_negative CHECK (total >= 0);

@@ -27,19 +27,7 @@ public sealed partial class StatementShapeTests(ITestOutputHelper output)
         // catalog query after the first batch. (In round trips: BEGIN rides with the merge and the
         // recheck in one pipelined batch, then COMMIT, then the batch statistics: three.)
         await using var server = await PostgresServer.StartThrowawayAsync();
-        Assert.NotNull(server.LogFile);
-        await using (var admin = new NpgsqlConnection(server.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var configure = new NpgsqlCommand(
-                "ALTER SYSTEM SET log_statement = 'all'; ALTER SYSTEM SET log_line_prefix = '%p|'; SELECT pg_reload_conf();", admin);
-            await configure.ExecuteNonQueryAsync();
-        }
-        var connection = await server.CreateDatabaseAsync();
-        await using var services = SyncDatabase.CreateServices(connection, TextWriter.Null);
-        await services.Migrator.MigrateAsync();
-        await using (var check = services.DataSource.CreateCommand("SELECT current_setting('log_statement')"))
-            Assert.Equal("all", await check.ExecuteScalarAsync());
+        await using var services = await StatementLog.CreateLoggedServicesAsync(server);
 
         // Npgsql prepares a statement once a connection has run it a few times (AutoPrepareMinUsages,
         // 5), and the pool hands out its idle connections in turn.
