@@ -58,28 +58,11 @@ public sealed class DynaliteServer : IAsyncDisposable
                 $"{cli} is missing: run `make deps` (it runs `npm ci`), or set {EndpointEnvironmentVariable}.");
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreeTcpPort.Next();
-            var stderr = new StringBuilder();
-            var process = Launch(cli, port, stderr);
-            try
-            {
-                await LocalServerProcess.WaitUntilListeningAsync(process, "dynalite", port, stderr, StartTimeout, TimeSpan.FromMilliseconds(50), ct);
-                return new DynaliteServer(
-                    "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
-            }
-            catch (InvalidOperationException) when (attempt < StartAttempts && LocalServerProcess.Read(stderr).Contains("EADDRINUSE", StringComparison.Ordinal))
-            {
-                // Another process bound the port between our probe and dynalite's listen.
-                await LocalServerProcess.StopAsync(process);
-            }
-            catch
-            {
-                await LocalServerProcess.StopAsync(process);
-                throw;
-            }
-        }
+        // "EADDRINUSE": another process bound the port between the probe and dynalite's listen.
+        var (process, port) = await LocalServerProcess.StartOnFreePortAsync(
+            (freePort, stderr) => Launch(cli, freePort, stderr), "dynalite", "EADDRINUSE",
+            StartAttempts, StartTimeout, TimeSpan.FromMilliseconds(50), ct);
+        return new DynaliteServer("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
     }
 
     /// <summary>Kills the dynalite process tree; its in-memory tables are gone.</summary>

@@ -69,27 +69,11 @@ public sealed class DynamoDbLocalServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(launch);
         var jar = FindJar();
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreeTcpPort.Next();
-            var output = new StringBuilder();
-            var process = Launch(jar, port, launch, output);
-            try
-            {
-                await LocalServerProcess.WaitUntilListeningAsync(process, "DynamoDB Local", port, output, StartTimeout, TimeSpan.FromMilliseconds(100), ct);
-                return new DynamoDbLocalServer("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
-            }
-            catch (InvalidOperationException) when (attempt < StartAttempts && LocalServerProcess.Read(output).Contains("Address already in use", StringComparison.Ordinal))
-            {
-                // Another process bound the port between our probe and the server's bind.
-                await LocalServerProcess.StopAsync(process);
-            }
-            catch
-            {
-                await LocalServerProcess.StopAsync(process);
-                throw;
-            }
-        }
+        // "Address already in use": another process bound the port between the probe and the server's bind.
+        var (process, port) = await LocalServerProcess.StartOnFreePortAsync(
+            (freePort, output) => Launch(jar, freePort, launch, output), "DynamoDB Local", "Address already in use",
+            StartAttempts, StartTimeout, TimeSpan.FromMilliseconds(100), ct);
+        return new DynamoDbLocalServer("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), process);
     }
 
     /// <summary>Kills the java process; its in-memory tables and streams are gone.</summary>

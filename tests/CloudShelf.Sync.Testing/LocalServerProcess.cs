@@ -13,6 +13,38 @@ namespace CloudShelf.Sync.Testing;
 internal static class LocalServerProcess
 {
     /// <summary>
+    /// Launches a server on a free port and waits until it listens. When another process took the port
+    /// between the probe and the server's bind (its output says <paramref name="portTaken"/>), it tries
+    /// another port, up to <paramref name="attempts"/> in all. A server that fails to start is stopped.
+    /// </summary>
+    /// <returns>The listening process and its port.</returns>
+    public static async Task<(Process Process, int Port)> StartOnFreePortAsync(
+        Func<int, StringBuilder, Process> launch, string name, string portTaken, int attempts, TimeSpan timeout, TimeSpan poll,
+        CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeTcpPort.Next();
+            var output = new StringBuilder();
+            var process = launch(port, output);
+            try
+            {
+                await WaitUntilListeningAsync(process, name, port, output, timeout, poll, ct);
+                return (process, port);
+            }
+            catch (InvalidOperationException) when (attempt < attempts && Read(output).Contains(portTaken, StringComparison.Ordinal))
+            {
+                await StopAsync(process);
+            }
+            catch
+            {
+                await StopAsync(process);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
     /// Polls the port until the process accepts connections; throws with the process's output when
     /// it exits first or does not listen within <paramref name="timeout"/>.
     /// </summary>
