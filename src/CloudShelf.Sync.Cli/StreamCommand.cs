@@ -13,7 +13,7 @@ namespace CloudShelf.Sync.Cli;
 /// <summary>
 /// <c>stream run [--tables T,...] [--drain] [--batch-size N] [--batch-window S] [--parallelization N]
 /// [--maximum-record-age S] [--maximum-retries N] [--starting-position TRIM_HORIZON|LATEST]
-/// [--bootstrap PATH] [--on-failure-dir DIR] [--json]</c>: the local event source mapping.
+/// [--function-timeout S] [--bootstrap PATH] [--on-failure-dir DIR] [--json]</c>: the local event source mapping.
 /// </summary>
 internal static class StreamCommand
 {
@@ -42,13 +42,16 @@ internal static class StreamCommand
         var retries = CliOptions.WholeNumber("--maximum-retries", "MaximumRetryAttempts: -1 retries until the record age runs out", -1, 10000, defaults.MaximumRetries);
         var position = new Option<string>("--starting-position") { Description = "Where shards without a checkpoint start", HelpName = "TRIM_HORIZON|LATEST" };
         position.AcceptOnlyFromAmong("TRIM_HORIZON", "LATEST");
+        var functionTimeout = CliOptions.WholeNumber("--function-timeout",
+            "The function Timeout: an invocation with no answer by then fails and is retried; Ctrl-C waits at most this long", 1, 900,
+            (int)defaults.FunctionTimeout.TotalSeconds);
         var bootstrap = new Option<string>("--bootstrap") { Description = "Run the published bootstrap behind a local Runtime API instead of in-process", HelpName = "PATH" };
         var onFailure = new Option<string>("--on-failure-dir") { Description = $"The on-failure destination folder [default: {defaults.OnFailureDirectory}]", HelpName = "DIR" };
         var json = CliOptions.Json();
 
         var run = new Command("run", "The local event source mapping: stream records to stream-sync")
         {
-            tables, drain, batchSize, batchWindow, parallelization, recordAge, retries, position, bootstrap, onFailure, json,
+            tables, drain, batchSize, batchWindow, parallelization, recordAge, retries, position, functionTimeout, bootstrap, onFailure, json,
         };
         run.SetAction((parse, cancellationToken) =>
         {
@@ -63,6 +66,7 @@ internal static class StreamCommand
                 MaximumRecordAge = age == -1 ? null : TimeSpan.FromSeconds(age),
                 MaximumRetries = parse.GetValue(retries),
                 StartingPosition = parse.GetValue(position) == "LATEST" ? StreamPosition.Latest : StreamPosition.TrimHorizon,
+                FunctionTimeout = TimeSpan.FromSeconds(parse.GetValue(functionTimeout)),
                 BootstrapPath = parse.GetValue(bootstrap),
                 OnFailureDirectory = parse.GetValue(onFailure) ?? defaults.OnFailureDirectory,
             };
@@ -85,8 +89,8 @@ internal static class StreamCommand
 
         await using IBatchInvoker invoker = options.BootstrapPath is { } bootstrap
             ? new BootstrapInvoker(bootstrap, BootstrapInvoker.EnvironmentFrom(environment, PassedOn),
-                Math.Min(tables.Count * options.Parallelization, 4), console.Error, time)
-            : new InProcessInvoker(FunctionCatalog.Create(StreamSyncHandler.Name, services), time);
+                Math.Min(tables.Count * options.Parallelization, 4), console.Error, time, options.FunctionTimeout)
+            : new InProcessInvoker(FunctionCatalog.Create(StreamSyncHandler.Name, services), time, options.FunctionTimeout);
         var mapping = new LocalEventSourceMapping(options, services.DynamoDb, services.StreamReader,
             new ShardCheckpointStore(services.DataSource, ShardCheckpointStore.LocalMappingConsumer), invoker, services.Log, time);
         MappingSummary summary;

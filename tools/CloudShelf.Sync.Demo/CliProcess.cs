@@ -91,14 +91,16 @@ internal sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Asks the command to stop as Ctrl-C would (SIGINT): <c>stream run</c> finishes the batches in
-    /// flight and keeps its checkpoints.
+    /// Asks the command to stop as a process manager does (SIGTERM; the CLI takes it as Ctrl-C): <c>stream
+    /// run</c> finishes the batches in flight and keeps its checkpoints. Not SIGINT: when the demo runs as a
+    /// background job of a non-interactive shell (nohup, <c>&amp;</c> in a script, some CI runners), its
+    /// children start with SIGINT ignored, and the CLI would never see it.
     /// </summary>
-    public async Task<int> InterruptAsync(TimeSpan grace, CancellationToken cancellationToken)
+    public async Task<int> StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         if (!_process.HasExited)
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)])
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])
             {
                 UseShellExecute = false,
             })!;
@@ -112,7 +114,7 @@ internal sealed class CliProcess : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"`{Description}` did not stop within {grace.TotalSeconds:0} s of SIGINT.");
+            throw new InvalidOperationException($"`{Description}` did not stop within {grace.TotalSeconds:0} s of SIGTERM.");
         }
     }
 

@@ -4,12 +4,13 @@ namespace CloudShelf.Sync.Demo;
 
 /// <summary>
 /// <c>cutover-check --final --json</c> with the writes frozen: the verdict, and every check with its
-/// value. Then the mapping is stopped as an operator would (SIGINT: the batches in flight finish and
-/// the checkpoints stay) and its report and the bootstrap's metrics are read.
+/// value. Then the mapping is stopped as an operator would (SIGTERM, which the CLI takes as Ctrl-C: the
+/// batches in flight finish and the checkpoints stay) and its report and the bootstrap's metrics are read.
 /// </summary>
 internal sealed class CutoverPhase : IDemoPhase
 {
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
+    // A batch in flight may take up to the function timeout (stream run's default, template.yaml's 60 s).
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(90);
 
     public string Title => "Cut-over: cutover-check --final, the verdict";
 
@@ -35,8 +36,8 @@ internal sealed class CutoverPhase : IDemoPhase
         run.Output.WriteLine($"   verdict: {run.Verdict}{(run.CutoverCouldNotRun is { } why ? $" (could not run: {why})" : "")}");
 
         var streamRun = run.StreamRun ?? throw new InvalidOperationException("stream run is not running.");
-        var code = await streamRun.InterruptAsync(StopGrace, cancellationToken);
-        run.Output.WriteLine($"   stream run stopped with SIGINT (exit {code}):");
+        var code = await streamRun.StopAsync(StopGrace, cancellationToken);
+        run.Output.WriteLine($"   stream run stopped with SIGTERM (exit {code}):");
         foreach (var line in streamRun.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) run.Output.WriteLine("   " + line);
         var log = Path.Combine(stack.LogDirectory, "stream-live.log");
         CliReports.AddStreamRun(streamRun.Stdout, stack.Mapping, run.Tallies);

@@ -44,9 +44,18 @@ internal sealed class BatchDelivery(
             }
             if (stopping.IsCancellationRequested) return;
 
+            InvocationOutcome outcome;
+            try
+            {
+                // An invocation in flight is finished even when stopping (Ctrl-C waits for it, at most the
+                // function timeout); one still waiting for an execution environment is not started.
+                outcome = await invoker.InvokeAsync(Event(records), stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
             counters.Invoked();
-            // An invocation in flight is finished even when stopping: Ctrl-C waits for it.
-            var outcome = await invoker.InvokeAsync(Event(records), CancellationToken.None);
             var failedFrom = FailedFrom(records, outcome);
             if (failedFrom == records.Count)
             {

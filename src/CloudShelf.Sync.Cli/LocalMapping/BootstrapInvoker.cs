@@ -17,9 +17,6 @@ namespace CloudShelf.Sync.Cli.LocalMapping;
 /// </summary>
 internal sealed class BootstrapInvoker : IBatchInvoker
 {
-    /// <summary>The function timeout when none is given (template.yaml's stream-sync is far shorter than a local run needs).</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
-
     // How long past the deadline an answer is still awaited: the runtime posts it just before.
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
@@ -38,14 +35,14 @@ internal sealed class BootstrapInvoker : IBatchInvoker
     /// <param name="environments">How many execution environments to run.</param>
     /// <param name="log">Where the processes' output goes (their JSON logs).</param>
     /// <param name="time">The clock.</param>
-    /// <param name="timeout">The function timeout (the invocation's deadline); <see cref="DefaultTimeout"/> when null.</param>
+    /// <param name="timeout">The function timeout (the invocation's deadline); <see cref="LocalMappingOptions.DefaultFunctionTimeout"/> when null.</param>
     public BootstrapInvoker(string path, IReadOnlyDictionary<string, string> environment, int environments, TextWriter log, TimeProvider time,
         TimeSpan? timeout = null)
     {
         _path = Path.GetFullPath(path);
         _log = log;
         _time = time;
-        _timeout = timeout ?? DefaultTimeout;
+        _timeout = timeout ?? LocalMappingOptions.DefaultFunctionTimeout;
         _environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in environment)
         {
@@ -74,45 +71,51 @@ internal sealed class BootstrapInvoker : IBatchInvoker
         }
     }
 
-    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken cancellationToken)
+    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken stopping)
     {
-        var environment = await _idle.Reader.ReadAsync(cancellationToken);
+        var environment = await _idle.Reader.ReadAsync(stopping);
         try
         {
             var process = EnsureRunning(environment);
             if (environment.Api.InitError.IsCompleted)
                 return InvocationOutcome.Failed($"bootstrap failed to start: {await environment.Api.InitError}");
             var deadline = _time.GetUtcNow() + _timeout;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            // Past the deadline Lambda stops the invocation.
-            timeout.CancelAfter(_timeout + Grace);
-            var answer = environment.Api.InvokeAsync(eventJson, deadline, timeout.Token);
-            var exited = process.WaitForExitAsync(timeout.Token);
-            if (await Task.WhenAny(answer, exited) != answer && exited.IsCompletedSuccessfully && !answer.IsCompleted)
+            // Past the deadline Lambda stops the invocation. Stopping the mapping does not: it waits for the answer.
+            using var timeout = new CancellationTokenSource(_timeout + Grace, _time);
+            try
             {
-                // The runtime died holding the invocation: Lambda fails it at once ("Runtime exited"), not at the deadline.
+                var answer = environment.Api.InvokeAsync(eventJson, deadline, timeout.Token);
+                var exited = process.WaitForExitAsync(timeout.Token);
+                if (await Task.WhenAny(answer, exited) != answer && exited.IsCompletedSuccessfully && !answer.IsCompleted)
+                {
+                    // The runtime died holding the invocation: Lambda fails it at once ("Runtime exited"), not at the deadline.
+                    return InvocationOutcome.Failed($"Runtime exited with exit code {process.ExitCode} during the invocation.");
+                }
+                (bool Ok, string Body) result;
+                try
+                {
+                    result = await answer;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Lambda resets an environment whose invocation timed out: the next one starts a new process.
+                    Stop(process);
+                    return InvocationOutcome.Failed($"Task timed out after {_timeout.TotalSeconds:0} seconds: bootstrap gave no answer.");
+                }
+                if (!result.Ok) return InvocationOutcome.Failed($"bootstrap posted an invocation error: {result.Body}");
+                try
+                {
+                    return InvocationOutcome.Answered(StreamEventSerializer.ReadResponse(Encoding.UTF8.GetBytes(result.Body)));
+                }
+                catch (JsonException e)
+                {
+                    return InvocationOutcome.Failed($"The response is not a partial batch response: {e.Message}");
+                }
+            }
+            finally
+            {
+                // Ends the wait for the process's exit (and its Exited handler) along with the invocation.
                 await timeout.CancelAsync();
-                return InvocationOutcome.Failed($"Runtime exited with exit code {process.ExitCode} during the invocation.");
-            }
-            (bool Ok, string Body) result;
-            try
-            {
-                result = await answer;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Lambda resets an environment whose invocation timed out: the next one starts a new process.
-                Stop(process);
-                return InvocationOutcome.Failed("Task timed out: bootstrap gave no answer before the deadline.");
-            }
-            if (!result.Ok) return InvocationOutcome.Failed($"bootstrap posted an invocation error: {result.Body}");
-            try
-            {
-                return InvocationOutcome.Answered(StreamEventSerializer.ReadResponse(Encoding.UTF8.GetBytes(result.Body)));
-            }
-            catch (JsonException e)
-            {
-                return InvocationOutcome.Failed($"The response is not a partial batch response: {e.Message}");
             }
         }
         finally
@@ -192,8 +195,7 @@ internal sealed class BootstrapInvoker : IBatchInvoker
         }
         foreach (var environment in environments)
         {
-            if (!environment.Process.HasExited) environment.Process.Kill(entireProcessTree: true);
-            await environment.Process.WaitForExitAsync();
+            Stop(environment.Process);
             environment.Process.Dispose();
             await environment.Api.DisposeAsync();
         }

@@ -4,21 +4,32 @@ using CloudShelf.Sync.Streams;
 
 namespace CloudShelf.Sync.Cli.LocalMapping;
 
-/// <summary>Invokes a function handler in this process: the same handler object bootstrap hosts (<see cref="FunctionCatalog"/>).</summary>
-internal sealed class InProcessInvoker(IFunctionHandler handler, TimeProvider time) : IBatchInvoker
+/// <summary>
+/// Invokes a function handler in this process: the same handler object bootstrap hosts (<see cref="FunctionCatalog"/>).
+/// The handler's token fires at the function timeout, as the bootstrap's runtime loop fires it before the deadline.
+/// </summary>
+/// <param name="handler">The handler.</param>
+/// <param name="time">The clock of the deadline.</param>
+/// <param name="timeout">The function timeout; <see cref="LocalMappingOptions.DefaultFunctionTimeout"/> when null.</param>
+internal sealed class InProcessInvoker(IFunctionHandler handler, TimeProvider time, TimeSpan? timeout = null) : IBatchInvoker
 {
-    // Lambda's stream-sync timeout in template.yaml is far longer than a local batch needs.
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private readonly TimeSpan _timeout = timeout ?? LocalMappingOptions.DefaultFunctionTimeout;
 
-    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken cancellationToken)
+    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken stopping)
     {
-        var context = new InvocationContext(Guid.NewGuid().ToString(), time.GetUtcNow() + Timeout, null, null);
+        stopping.ThrowIfCancellationRequested();
+        var context = new InvocationContext(Guid.NewGuid().ToString(), time.GetUtcNow() + _timeout, null, null);
+        using var deadline = new CancellationTokenSource(_timeout, time);
         byte[] response;
         try
         {
-            response = await handler.HandleAsync(eventJson, context, cancellationToken);
+            response = await handler.HandleAsync(eventJson, context, deadline.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return InvocationOutcome.Failed($"Task timed out after {_timeout.TotalSeconds:0} seconds.");
+        }
+        catch (Exception e)
         {
             // In Lambda an exception is a function error: the whole batch is retried (or bisected).
             return InvocationOutcome.Failed($"{e.GetType().Name}: {e.Message}");

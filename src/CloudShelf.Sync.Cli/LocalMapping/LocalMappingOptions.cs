@@ -5,10 +5,14 @@ namespace CloudShelf.Sync.Cli.LocalMapping;
 /// <summary>
 /// The settings of the local event source mapping, named after Lambda's. Defaults are those of
 /// template.yaml's stream subscriptions (StreamBatchSize, StreamBatchingWindowSeconds,
-/// StreamParallelizationFactor, MaximumRetryAttempts -1, StreamMaximumRecordAgeSeconds).
+/// StreamParallelizationFactor, MaximumRetryAttempts -1, StreamMaximumRecordAgeSeconds, and the
+/// functions' Timeout).
 /// </summary>
 internal sealed record LocalMappingOptions
 {
+    /// <summary>template.yaml's function Timeout (Globals): how long one stream-sync invocation may run.</summary>
+    public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>DynamoDB tables whose streams are read; null for every synced table.</summary>
     public IReadOnlyList<string>? Tables { get; init; }
 
@@ -39,6 +43,12 @@ internal sealed record LocalMappingOptions
     /// <summary>Run the published bootstrap behind a local Runtime API instead of the handler in-process.</summary>
     public string? BootstrapPath { get; init; }
 
+    /// <summary>
+    /// The function timeout: an invocation with no answer by then fails (Lambda: "Task timed out") and
+    /// its batch is retried. It also bounds how long Ctrl-C waits for the batches in flight.
+    /// </summary>
+    public TimeSpan FunctionTimeout { get; init; } = DefaultFunctionTimeout;
+
     /// <summary>The on-failure destination: a folder of JSON invocation records.</summary>
     public string OnFailureDirectory { get; init; } = "stream-on-failure";
 
@@ -59,6 +69,8 @@ internal sealed record LocalMappingOptions
         if (MaximumRecordAge is { } age && (age < TimeSpan.FromSeconds(1) || age > TimeSpan.FromSeconds(604800)))
             throw new UsageException($"--maximum-record-age must be -1 or 1 to 604800 seconds, not {age.TotalSeconds}.");
         if (MaximumRetries is < -1 or > 10000) throw new UsageException($"--maximum-retries must be -1 to 10000, not {MaximumRetries}.");
+        if (FunctionTimeout < TimeSpan.FromSeconds(1) || FunctionTimeout > TimeSpan.FromSeconds(900))
+            throw new UsageException($"--function-timeout must be 1 to 900 seconds, not {FunctionTimeout.TotalSeconds}.");
         if (StartingPosition.Type is not (ShardIteratorType.TRIM_HORIZON or ShardIteratorType.LATEST))
             throw new UsageException("--starting-position must be TRIM_HORIZON or LATEST.");
         if (BootstrapPath is not null && !File.Exists(BootstrapPath))

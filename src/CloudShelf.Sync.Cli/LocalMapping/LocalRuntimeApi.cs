@@ -15,6 +15,7 @@ namespace CloudShelf.Sync.Cli.LocalMapping;
 internal sealed class LocalRuntimeApi : IAsyncDisposable
 {
     private const string Prefix = "/2018-06-01/runtime/";
+    private const string Stopped = "The local Runtime API stopped.";
     private readonly HttpListener _listener = new();
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>();
     private readonly ConcurrentDictionary<string, Pending> _inFlight = new(StringComparer.Ordinal);
@@ -55,8 +56,8 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
     public async Task<(bool Ok, string Body)> InvokeAsync(byte[] payload, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var pending = new Pending(Guid.NewGuid().ToString(), payload, deadline);
-        await _pending.Writer.WriteAsync(pending, cancellationToken);
         using var registration = cancellationToken.Register(() => pending.Outcome.TrySetCanceled(cancellationToken));
+        if (!_pending.Writer.TryWrite(pending)) return (false, Stopped);
         return await pending.Outcome.Task;
     }
 
@@ -95,12 +96,22 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
             {
                 var pending = await _pending.Reader.ReadAsync(_stop.Token);
                 _inFlight[pending.RequestId] = pending;
-                response.StatusCode = 200;
-                response.Headers["Lambda-Runtime-Aws-Request-Id"] = pending.RequestId;
-                response.Headers["Lambda-Runtime-Deadline-Ms"] = pending.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-                response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:us-east-1:000000000000:function:cloudshelf-sync-local-stream-sync";
-                response.ContentType = "application/json";
-                await response.OutputStream.WriteAsync(pending.Payload, _stop.Token);
+                try
+                {
+                    response.StatusCode = 200;
+                    response.Headers["Lambda-Runtime-Aws-Request-Id"] = pending.RequestId;
+                    response.Headers["Lambda-Runtime-Deadline-Ms"] = pending.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+                    response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:us-east-1:000000000000:function:cloudshelf-sync-local-stream-sync";
+                    response.ContentType = "application/json";
+                    response.ContentLength64 = pending.Payload.Length;
+                    await response.OutputStream.WriteAsync(pending.Payload, _stop.Token);
+                }
+                catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+                {
+                    // The runtime went away before it had the invocation: it fails now, not at its deadline.
+                    if (_inFlight.TryRemove(pending.RequestId, out _))
+                        pending.Outcome.TrySetResult((false, $"The runtime's connection closed before the invocation reached it: {e.Message}"));
+                }
                 return;
             }
 
@@ -126,8 +137,9 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
             }
             response.StatusCode = 404;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
+            // Stopped while the runtime waited for work.
             response.StatusCode = 500;
         }
         finally
@@ -155,7 +167,10 @@ internal sealed class LocalRuntimeApi : IAsyncDisposable
         {
             // Closed while waiting for a request.
         }
-        foreach (var pending in _inFlight.Values) pending.Outcome.TrySetResult((false, "The local Runtime API stopped."));
+        // Nothing waits for an answer that can no longer come: neither what a runtime took nor what none took yet.
+        _pending.Writer.TryComplete();
+        while (_pending.Reader.TryRead(out var queued)) queued.Outcome.TrySetResult((false, Stopped));
+        foreach (var pending in _inFlight.Values) pending.Outcome.TrySetResult((false, Stopped));
         _stop.Dispose();
     }
 

@@ -35,12 +35,14 @@ internal sealed class ObservedInvoker(IBatchInvoker real) : IBatchInvoker
     /// <summary>Per item (table/key), the sequence numbers of its records in the order complete successes delivered them.</summary>
     public ConcurrentDictionary<string, ConcurrentQueue<string>> DeliveredByKey { get; } = new(StringComparer.Ordinal);
 
-    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken cancellationToken)
+    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken stopping)
     {
+        stopping.ThrowIfCancellationRequested();
         var invocation = new Invocation(StreamEventSerializer.ReadEvent(eventJson), eventJson);
         Interlocked.Increment(ref _invocations);
         var outcome = Before is null ? null : await Before(invocation);
-        outcome ??= await real.InvokeAsync(eventJson, cancellationToken);
+        // Once Before ran the invocation has started: a stop that came meanwhile waits for it.
+        outcome ??= await real.InvokeAsync(eventJson, Before is null ? stopping : CancellationToken.None);
         if (After is not null) outcome = await After(invocation, outcome);
         if (outcome.Response is { BatchItemFailures.Count: 0 })
         {

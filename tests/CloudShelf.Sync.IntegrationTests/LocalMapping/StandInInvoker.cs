@@ -19,12 +19,14 @@ internal sealed class StandInInvoker(IBatchInvoker real, Func<StandInInvoker, Dy
 
     public IBatchInvoker Real => real;
 
-    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken cancellationToken)
+    public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken stopping)
     {
+        stopping.ThrowIfCancellationRequested();
         var dynamoEvent = StreamEventSerializer.ReadEvent(eventJson);
         Invocations.Enqueue(dynamoEvent.Records.Select(r => r.Dynamodb!.SequenceNumber!).ToList());
         var outcome = intercept is null ? null : await intercept(this, dynamoEvent, eventJson);
-        outcome ??= await real.InvokeAsync(eventJson, cancellationToken);
+        // Once intercepted the invocation has started: a stop that came meanwhile waits for it.
+        outcome ??= await real.InvokeAsync(eventJson, intercept is null ? stopping : CancellationToken.None);
         if (outcome.Response is { BatchItemFailures.Count: 0 })
         {
             foreach (var record in dynamoEvent.Records)

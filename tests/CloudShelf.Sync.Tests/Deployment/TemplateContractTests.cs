@@ -368,6 +368,26 @@ public sealed class TemplateContractTests
         });
     }
 
+    [Fact]
+    public void Stream_run_defaults_are_the_template_stream_settings_and_function_timeout()
+    {
+        var defaults = new CloudShelf.Sync.Cli.LocalMapping.LocalMappingOptions();
+        long Default(string parameter) => long.Parse(Yaml.Text(Yaml.Find(_template.Parameter(parameter), "Default")!), CultureInfo.InvariantCulture);
+        var streamSync = Functions.Single(f => Handler(f.Resource) == "stream-sync").Resource;
+
+        Assert.Equal(Default("StreamBatchSize"), defaults.BatchSize);
+        Assert.Equal(Default("StreamBatchingWindowSeconds"), (long)defaults.BatchWindow.TotalSeconds);
+        Assert.Equal(Default("StreamParallelizationFactor"), defaults.Parallelization);
+        Assert.Equal(Default("StreamMaximumRecordAgeSeconds"), (long)defaults.MaximumRecordAge!.Value.TotalSeconds);
+        // MaximumRetryAttempts is -1 in the template (the test above).
+        Assert.Equal(-1, defaults.MaximumRetries);
+        Assert.True(defaults.BisectOnError);
+        Assert.Equal("TRIM_HORIZON", defaults.StartingPosition.Type.ToString());
+        // A stop waits for the batches in flight at most this long, as Lambda waits for stream-sync.
+        Assert.Equal(long.Parse(Yaml.Text(_template.FunctionProperty(streamSync, "Timeout")!), CultureInfo.InvariantCulture),
+            (long)defaults.FunctionTimeout.TotalSeconds);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Backfill state machine
     // ---------------------------------------------------------------------------------------------
