@@ -82,25 +82,44 @@ internal sealed class RecordClassifier(SyncMapping mapping)
     }
 
     /// <summary>Folds the records of each item into its newest change (the writer decides the order it writes them in).</summary>
-    public static List<Change> Collapse(IEnumerable<Candidate> candidates) =>
-        candidates
-            .GroupBy(c => (c.Table.Table, c.Key))
-            .Select(group =>
+    public static List<Change> Collapse(IEnumerable<Candidate> candidates)
+    {
+        // Items in order of their first record; most batches hold one record per item, so a group is
+        // a single candidate until a second one for the same item shows up.
+        var groups = new List<List<Candidate>>();
+        var byItem = new Dictionary<(string Table, string Key), int>();
+        foreach (var candidate in candidates)
+        {
+            if (byItem.TryGetValue((candidate.Table.Table, candidate.Key), out var at))
             {
-                var ordered = group.OrderBy(c => c.Sequence, SequenceNumbers.Comparer).ToList();
-                var newest = ordered[^1];
-                var dynamodb = newest.Source.Record.Dynamodb!;
-                return new Change
-                {
-                    Table = newest.Table,
-                    Key = newest.Key,
-                    SequenceNumber = newest.Sequence,
-                    Kind = newest.Kind,
-                    TtlDelete = newest.Kind == ChangeKind.Delete && StreamBatchProcessor.IsTtlDelete(newest.Source.Record),
-                    ChangedAt = dynamodb.ApproximateCreationDateTime,
-                    Row = newest.Row,
-                    Records = ordered.Select(c => c.Source).ToList(),
-                };
-            })
-            .ToList();
+                groups[at].Add(candidate);
+                continue;
+            }
+            byItem.Add((candidate.Table.Table, candidate.Key), groups.Count);
+            groups.Add([candidate]);
+        }
+
+        var changes = new List<Change>(groups.Count);
+        foreach (var group in groups)
+        {
+            // Stable: records with equal sequence numbers keep their delivery order.
+            var ordered = group.Count == 1 ? group : group.OrderBy(c => c.Sequence, SequenceNumbers.Comparer).ToList();
+            var newest = ordered[^1];
+            var dynamodb = newest.Source.Record.Dynamodb!;
+            var records = new List<SourceRecord>(ordered.Count);
+            foreach (var candidate in ordered) records.Add(candidate.Source);
+            changes.Add(new Change
+            {
+                Table = newest.Table,
+                Key = newest.Key,
+                SequenceNumber = newest.Sequence,
+                Kind = newest.Kind,
+                TtlDelete = newest.Kind == ChangeKind.Delete && StreamBatchProcessor.IsTtlDelete(newest.Source.Record),
+                ChangedAt = dynamodb.ApproximateCreationDateTime,
+                Row = newest.Row,
+                Records = records,
+            });
+        }
+        return changes;
+    }
 }
