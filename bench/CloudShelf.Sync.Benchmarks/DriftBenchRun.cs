@@ -19,7 +19,7 @@ internal static class DriftBenchRun
 {
     private const int Segments = 4;
     private const int PageSize = 500;
-    private const int Rounds = 3;
+    private const int Rounds = 5;
 
     public static async Task RunAsync(BenchOptions options, TextWriter output, CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ internal static class DriftBenchRun
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, load average {Report.LoadAverage()} at the start; DynamoDB API: {stores.Description}; PostgreSQL on loopback");
         output.WriteLine($"{Segments} segments, pages of {PageSize}, a warm-up round then {Rounds} interleaved rounds (medians); book items, both stores equal");
         output.WriteLine();
-        output.WriteLine($"{"items",8} {"scan items/s",13} {"drift items/s",14} {"x scan",7} {"CLI peak RSS MB",16}");
+        output.WriteLine($"{"items",8} {"scan items/s",13} {"drift items/s",14} {"x scan",7} {"paired x scan",14} {"CLI peak RSS MB",16}");
 
         var rss = new List<double>();
         var ratios = new List<double>();
@@ -65,10 +65,12 @@ internal static class DriftBenchRun
                 ? await stores.CliPeakRssAsync(["drift", "--tables", "books", "--segments", Segments.ToString(CultureInfo.InvariantCulture)], environment, cancellationToken)
                 : double.NaN;
             var ratio = driftRate / scanRate;
+            // Each round's drift against the scan just before it: how firm the ratio of medians is on a shared machine.
+            var paired = drifts.Zip(scans, (drift, scan) => drift / scan).ToList();
             rss.Add(peak);
             ratios.Add(ratio);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{size,8:N0} {scanRate,13:N0} {driftRate,14:N0} {ratio,7:F2} {peak,16:F1}"));
+                $"{size,8:N0} {scanRate,13:N0} {driftRate,14:N0} {ratio,7:F2} {$"{paired.Min():F2}..{paired.Max():F2}",14} {peak,16:F1}"));
         }
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
