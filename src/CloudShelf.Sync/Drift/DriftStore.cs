@@ -208,8 +208,10 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
     /// </summary>
     /// <remarks>
     /// The seen keys are read over the page's key range only (after <paramref name="afterKey"/>, up to
-    /// the page's last key): without the range PostgreSQL hashes every key the pass has seen for every
-    /// page, so the search would cost the table's size per page, its square over the pass.
+    /// the page's last key). Without the range PostgreSQL hashed every key the pass had seen for every
+    /// page while they fit in work_mem (the whole pass's keys, per page), and beyond that probed the
+    /// index row by row; either took over twice as long as hashing the page's own range (a 10,000-row
+    /// page against 50,000 and against 500,000 seen keys).
     /// </remarks>
     internal async Task<(List<(string Key, string Sequence)> Unseen, string? LastKey)> UnseenRowsAsync(
         TableMapping table, long passId, string afterKey, int limit, CancellationToken cancellationToken)
