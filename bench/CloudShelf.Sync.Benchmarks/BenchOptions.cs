@@ -11,14 +11,14 @@ internal sealed record BenchOptions
     public const string Usage = """
         usage: CloudShelf.Sync.Benchmarks [--rounds N] [--warmup N] [--batch N] [--no-breakdown]
                CloudShelf.Sync.Benchmarks --cold-start [--starts N]
-               CloudShelf.Sync.Benchmarks --backfill [--items N]
-               CloudShelf.Sync.Benchmarks --drift [--items N]
+               CloudShelf.Sync.Benchmarks --backfill [--items N] [--dynamo dynalite|dynamodb-local]
+               CloudShelf.Sync.Benchmarks --drift [--items N] [--dynamo dynamodb-local|dynalite] [--no-breakdown]
                CloudShelf.Sync.Benchmarks --stream [--rate N] [--seconds S] [--burst N] [--passes N]
 
           --rounds N       measured rounds per phase (default 20)
           --warmup N       warm-up rounds per phase, not reported (default 5)
           --batch N        records per batch (default 1000)
-          --no-breakdown   skip the parse/map/write split of stream-apply
+          --no-breakdown   skip the parse/map/write split of stream-apply (with --drift: the split of a pass)
           --cold-start     instead: start the published bootstrap N times against a local Runtime API
                            and report process start to first response, and peak RSS
           --starts N       cold starts to measure (default 15)
@@ -27,6 +27,9 @@ internal sealed record BenchOptions
           --drift          instead: drift comparison items/s against a scan-only pass of the same table,
                            interleaved, at N and 10 N items, and the CLI drift's peak RSS at both sizes
           --items N        the smaller table size for --backfill and --drift (default 5000)
+          --dynamo NAME    the local DynamoDB of --backfill and --drift: dynamodb-local (AWS's DynamoDB Local,
+                           the default of --drift) or dynalite (the default of --backfill, whose published
+                           figures it gave)
           --stream         instead: DynamoDB Local -> stream run -> PostgreSQL, stream-sync in-process and as the
                            bootstrap, against the same mapping with a no-op function: throughput, write-to-row p50/p99
           --rate N         steady puts per second for --stream (default 200)
@@ -57,6 +60,9 @@ internal sealed record BenchOptions
     public int BackfillItems { get; init; } = 5000;
 
     public bool Drift { get; init; }
+
+    /// <summary>The local DynamoDB asked for; null: the run's own default.</summary>
+    public LocalDynamo? Dynamo { get; init; }
 
     public bool Stream { get; init; }
 
@@ -90,11 +96,23 @@ internal sealed record BenchOptions
                 "--burst" => options with { StreamBurst = Number(args, ref i, min: 0, max: 1_000_000) },
                 "--passes" => options with { StreamPasses = Number(args, ref i, min: 1, max: 100) },
                 "--items" => options with { BackfillItems = Number(args, ref i, min: 100, max: 1_000_000) },
+                "--dynamo" => options with { Dynamo = Implementation(args, ref i) },
                 "-h" or "--help" => options with { Help = true },
                 _ => throw new UsageException($"Unknown option '{args[i]}'."),
             };
         }
         return options;
+    }
+
+    private static LocalDynamo Implementation(IReadOnlyList<string> args, ref int i)
+    {
+        if (++i >= args.Count) throw new UsageException("--dynamo needs dynamodb-local or dynalite.");
+        return args[i] switch
+        {
+            "dynamodb-local" => LocalDynamo.DynamoDbLocal,
+            "dynalite" => LocalDynamo.Dynalite,
+            _ => throw new UsageException($"--dynamo '{args[i]}' is neither dynamodb-local nor dynalite."),
+        };
     }
 
     private static int Number(IReadOnlyList<string> args, ref int i, int min, int max = 1_000_000)

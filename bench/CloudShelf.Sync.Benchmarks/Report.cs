@@ -8,6 +8,10 @@ internal static class Report
     public const double CopyTarget = 0.30;
     public const double NaiveTarget = 8.0;
 
+    /// <summary>The one-minute load average, to print beside figures from a shared machine.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
     public static void Phase(TextWriter output, string title, string note, int batch, IReadOnlyList<ContenderResult> results)
     {
         var copy = results.Single(r => r.Name == "COPY");

@@ -155,7 +155,4 @@ internal static class StreamEndToEndRun
         foreach (var value in values) samples.Add(value);
         return samples.Median;
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

@@ -191,6 +191,10 @@ public sealed class DriftDetector
         var pageSize = context.Run.Options.PageSize;
         // The next page is fetched while this one is compared: DynamoDB and PostgreSQL work side by side.
         var fetch = ScanAsync(context.Table, segment, totalSegments, startKey, pageSize, cancellationToken);
+        // A page's checkpoint travels with the next page's rows, in the same round trip and transaction,
+        // so it is still saved only once the page is compared and its findings recorded; a page that
+        // ends the segment or the run saves its own. A run that dies in between compares the page again.
+        Npgsql.NpgsqlBatchCommand? pendingCheckpoint = null;
         while (true)
         {
             var page = await fetch;
@@ -199,15 +203,17 @@ public sealed class DriftDetector
             if (goOn) fetch = ScanAsync(context.Table, segment, totalSegments, next, pageSize, cancellationToken);
             var items = new List<Dictionary<string, AttributeValue>>(page.Items.Count);
             foreach (var item in page.Items) items.Add(SdkValues.FromSdkItem(item));
-            var compared = await ComparePageAsync(context, items, passId, cancellationToken);
-            if (checkpoint && passId is { } id) await _store.SaveSegmentAsync(id, segment, next, compared, CancellationToken.None);
+            var compared = await ComparePageAsync(context, items, passId, pendingCheckpoint, cancellationToken);
+            pendingCheckpoint = checkpoint && passId is { } id ? DriftStore.SegmentCheckpoint(id, segment, next, compared) : null;
             if (context.Run.Limiter is { } limiter)
                 await limiter.WaitAsync(page.ConsumedCapacity?.CapacityUnits ?? page.Items.Count * 0.5, cancellationToken);
-            if (next is null) return true;
-            if (!goOn)
+            if (next is null || !goOn)
             {
-                // A prefetch was never started; nothing is left running.
-                return false;
+                // The last page of the segment or of this run: nothing comes after it to carry its
+                // checkpoint. When the run stops early a prefetch was never started; nothing is left running.
+                if (pendingCheckpoint is not null && passId is { } pass)
+                    await _store.SaveSegmentAsync(pass, segment, next, compared, CancellationToken.None);
+                return next is null;
             }
         }
     }
@@ -268,8 +274,13 @@ public sealed class DriftDetector
     private sealed record Candidate(string Key, Dictionary<string, AttributeValue>? Item, string? Sequence);
 
     /// <summary>Compares DynamoDB items with their rows; returns how many were compared.</summary>
+    /// <param name="context">The table's run.</param>
+    /// <param name="items">The items.</param>
+    /// <param name="seenByPass">The pass whose scan read the items (their keys are recorded as seen), if any.</param>
+    /// <param name="checkpoint">The previous page's checkpoint, saved in the same round trip as the rows' read.</param>
+    /// <param name="cancellationToken">Cancels the comparison.</param>
     private async Task<int> ComparePageAsync(TableContext context, List<Dictionary<string, AttributeValue>> items, long? seenByPass,
-        CancellationToken cancellationToken)
+        Npgsql.NpgsqlBatchCommand? checkpoint, CancellationToken cancellationToken)
     {
         var table = context.Table;
         var mapped = new List<(MappedRow Row, Dictionary<string, AttributeValue> Item)>(items.Count);
@@ -286,7 +297,7 @@ public sealed class DriftDetector
             }
         }
         var keys = mapped.Select(m => m.Row.Key).ToArray();
-        var stored = await _rows.ReadAsync(table, keys, seenByPass, cancellationToken);
+        var stored = await _rows.ReadAsync(table, keys, seenByPass, checkpoint, cancellationToken);
         var candidates = new List<Candidate>();
         var equal = context.HadOpenFindings ? new List<string>() : null;
         foreach (var (row, item) in mapped)
@@ -308,7 +319,7 @@ public sealed class DriftDetector
         var items = await GetItemsAsync(context, rows.Select(r => r.Key).ToList(), cancellationToken);
         var found = rows.Where(r => items.ContainsKey(r.Key)).Select(r => items[r.Key]).ToList();
         var extras = rows.Where(r => !items.ContainsKey(r.Key)).Select(r => new Candidate(r.Key, null, r.Sequence)).ToList();
-        var compared = found.Count > 0 ? await ComparePageAsync(context, found, null, cancellationToken) : 0;
+        var compared = found.Count > 0 ? await ComparePageAsync(context, found, null, null, cancellationToken) : 0;
         lock (context.Gate) context.Report.ItemsCompared += extras.Count;
         if (extras.Count > 0) await RecheckAsync(context, extras, cancellationToken);
         return compared + extras.Count;
@@ -325,7 +336,7 @@ public sealed class DriftDetector
             await Task.Delay(context.Run.Options.RecheckDelay, _time, cancellationToken);
         var keys = candidates.Select(c => c.Key).ToList();
         var items = await GetItemsAsync(context, keys, cancellationToken);
-        var rows = await _rows.ReadAsync(table, keys.ToArray(), null, cancellationToken);
+        var rows = await _rows.ReadAsync(table, keys.ToArray(), null, null, cancellationToken);
         // Asked after the re-read: a change still unapplied now may land at any moment.
         var pending = _pending is null ? null : await _pending.PendingAsync(table, keys, cancellationToken);
 
@@ -358,7 +369,7 @@ public sealed class DriftDetector
                     // A missing row the merge did not insert, with still no row, was kept out by a
                     // tombstone: that stays drift for an operator to look at.
                     moved = !repaired && (kind != DriftKind.Missing
-                                          || (await _rows.ReadAsync(table, [candidate.Key], null, cancellationToken)).Count > 0);
+                                          || (await _rows.ReadAsync(table, [candidate.Key], null, null, cancellationToken)).Count > 0);
                 }
                 catch (Npgsql.PostgresException e) when (Postgres.PostgresErrors.IsRecordFault(e))
                 {

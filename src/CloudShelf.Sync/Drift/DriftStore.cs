@@ -154,7 +154,18 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
     /// <summary>Saves a segment's checkpoint after a page.</summary>
     internal async Task SaveSegmentAsync(long passId, int segment, Dictionary<string, AttributeValue>? next, int compared, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { SegmentCheckpoint(passId, segment, next, compared) } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The statement that saves a segment's checkpoint after a page, to send alone
+    /// (<see cref="SaveSegmentAsync"/>) or at the end of the next page's round trip. It returns no rows.
+    /// </summary>
+    internal static NpgsqlBatchCommand SegmentCheckpoint(long passId, int segment, Dictionary<string, AttributeValue>? next, int compared)
+    {
+        var command = new NpgsqlBatchCommand("""
             WITH s AS (
                 UPDATE cloudshelf_sync.drift_segments
                 SET exclusive_start_key = $3::jsonb, items_compared = items_compared + $4, completed_at = CASE WHEN $3 IS NULL THEN now() END
@@ -165,7 +176,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = segment });
         command.Parameters.Add(new NpgsqlParameter { Value = next is null ? DBNull.Value : DynamoJson.SerializeItem(next), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)compared });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
     }
 
     /// <summary>Saves where the search for extra rows stands.</summary>
@@ -195,20 +206,29 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
     /// examined) that the pass's scan has not seen, with their sequence numbers, and the last key examined
     /// (null when no row is left).
     /// </summary>
+    /// <remarks>
+    /// The seen keys are read over the page's key range only (after <paramref name="afterKey"/>, up to
+    /// the page's last key). Without the range PostgreSQL hashed every key the pass had seen for every
+    /// page while they fit in work_mem (the whole pass's keys, per page), and beyond that probed the
+    /// index row by row; either took over twice as long as hashing the page's own range (a 10,000-row
+    /// page against 50,000 and against 500,000 seen keys).
+    /// </remarks>
     internal async Task<(List<(string Key, string Sequence)> Unseen, string? LastKey)> UnseenRowsAsync(
         TableMapping table, long passId, string afterKey, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            WITH page AS (
+            WITH page AS MATERIALIZED (
                 SELECT {table.KeyColumn} AS k, sync_sequence FROM {table.Schema}.{table.Table}
-                WHERE {table.KeyColumn} > $2 ORDER BY {table.KeyColumn} LIMIT $3)
-            SELECT k, sync_sequence::text, unseen, last FROM (
-                SELECT p.k, p.sync_sequence,
-                       NOT EXISTS (SELECT FROM cloudshelf_sync.drift_seen_keys s WHERE s.pass_id = $1 AND s.item_key = p.k) AS unseen,
-                       p.k = max(p.k) OVER () AS last
-                FROM page p) x
-            WHERE unseen OR last
-            ORDER BY k
+                WHERE {table.KeyColumn} > $2 ORDER BY {table.KeyColumn} LIMIT $3),
+            bound AS (SELECT max(k) AS last FROM page)
+            SELECT k, sequence, last FROM (
+                SELECT p.k, p.sync_sequence::text AS sequence, false AS last FROM page p
+                WHERE NOT EXISTS (
+                    SELECT FROM cloudshelf_sync.drift_seen_keys s
+                    WHERE s.pass_id = $1 AND s.item_key = p.k AND s.item_key > $2 AND s.item_key <= (SELECT last FROM bound))
+                UNION ALL
+                SELECT last, NULL, true FROM bound WHERE last IS NOT NULL) x
+            ORDER BY k, last
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = passId });
         command.Parameters.Add(new NpgsqlParameter { Value = afterKey });
@@ -218,8 +238,8 @@ public sealed class DriftStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (reader.GetBoolean(2)) unseen.Add((reader.GetString(0), reader.GetString(1)));
-            if (reader.GetBoolean(3)) last = reader.GetString(0);
+            if (reader.GetBoolean(2)) last = reader.GetString(0);
+            else unseen.Add((reader.GetString(0), reader.GetString(1)));
         }
         return (unseen, last);
     }

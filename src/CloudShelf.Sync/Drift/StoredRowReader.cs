@@ -7,7 +7,8 @@ namespace CloudShelf.Sync.Drift;
 
 /// <summary>
 /// Reads rows as stored (typed columns, <c>attributes</c>, lines, <c>sync_sequence</c>) for a page of
-/// keys in one round trip, optionally recording the keys as seen by a pass in the same trip.
+/// keys in one round trip, optionally recording the keys as seen by a pass, and running one more
+/// statement (the previous page's checkpoint), in the same trip.
 /// </summary>
 internal sealed class StoredRowReader
 {
@@ -29,14 +30,29 @@ internal sealed class StoredRowReader
     }
 
     /// <summary>The rows of the keys that have one; with <paramref name="seenByPass"/>, also records the keys as seen by that pass.</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="keys">The keys.</param>
+    /// <param name="seenByPass">The pass that saw the keys, if any.</param>
+    /// <param name="then">
+    /// A statement that returns no rows, sent last in the same round trip and committed with it (the
+    /// batch is one implicit transaction): last, so that the row locks it takes are held for no longer
+    /// than the commit. Run alone when there are no keys.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the read.</param>
     public async Task<Dictionary<string, StoredRow>> ReadAsync(
-        TableMapping table, string[] keys, long? seenByPass, CancellationToken cancellationToken)
+        TableMapping table, string[] keys, long? seenByPass, NpgsqlBatchCommand? then, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, StoredRow>(keys.Length, StringComparer.Ordinal);
-        if (keys.Length == 0) return result;
+        if (keys.Length == 0 && then is null) return result;
         var (rowsSql, childSql) = _sql[table];
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
+        if (keys.Length == 0)
+        {
+            batch.BatchCommands.Add(then!);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            return result;
+        }
         if (seenByPass is { } pass)
         {
             var seen = new NpgsqlBatchCommand(
@@ -54,12 +70,13 @@ internal sealed class StoredRowReader
             command.Parameters.Add(KeysParameter(keys));
             batch.BatchCommands.Add(command);
         }
+        if (then is not null) batch.BatchCommands.Add(then);
 
         var partial = new Dictionary<string, (string Sequence, object?[] Values, string Attributes)>(keys.Length, StringComparer.Ordinal);
         var children = new Dictionary<string, List<ChildRow>>[table.Children.Count];
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            // The seen-keys insert returns no result set of its own to read.
+            // The seen-keys insert (and the statement run last) return no result set of their own to read.
             while (await reader.ReadAsync(cancellationToken))
             {
                 var values = RowReader.ReadValues(reader, table.Table, table.Columns, 2);

@@ -289,6 +289,24 @@ public sealed class DriftTests(SyncServerFixture postgres, DynamoDbLocalFixture 
     }
 
     [Fact]
+    public async Task Extras_at_the_edges_of_the_extras_search_pages_are_found_and_every_seen_row_is_compared_once()
+    {
+        // Pages of 1 item make extras pages of 20 rows: b-0000..b-0019, b-0020..b-0039, b-0040..b-0059.
+        // Each page reads the seen keys of its own key range only; an edge read wrong would show as a
+        // seen row probed and compared a second time, or as an extra not found.
+        await using var s = await ScenarioAsync(books: 60, orders: 0);
+        foreach (var key in new[] { "b-0019", "b-0020", "b-0059" }) await s.DeleteAsync(s.Names.Books, "bookId", key);
+
+        var report = await s.Detector().RunAsync(DriftScenario.Options(pageSize: 1) with { Tables = ["books"] }, CancellationToken.None);
+
+        var books = report.Tables.Single();
+        Assert.True(books.FullCoverage);
+        Assert.Equal(["books b-0019 extra", "books b-0020 extra", "books b-0059 extra"], await s.OpenFindingsAsync());
+        Assert.Equal((57 + 3, 3, 0, 0), (books.ItemsCompared, books.Extra, books.Missing, books.Changed));
+        Assert.Equal(60L, await s.Db.ScalarAsync<long>($"SELECT items_compared FROM cloudshelf_sync.drift_passes WHERE pass_id = {books.PassId}"));
+    }
+
+    [Fact]
     public async Task Findings_are_resolved_when_a_later_run_no_longer_sees_them()
     {
         await using var s = await ScenarioAsync(books: 20, orders: 0);
