@@ -7,8 +7,8 @@ using static CloudShelf.Sync.Testing.Items;
 namespace CloudShelf.Sync.ChaosTests;
 
 /// <summary>
-/// Scenario 11: the real <c>stream run --bootstrap</c> process stopped by a signal while traffic flows and
-/// a batch is held inside its transaction (a row lock), as the demo and an operator stop it.
+/// Scenario 11: the real <c>stream run --bootstrap</c> process stopped by a signal while a batch is held
+/// inside its transaction (a row lock), as the demo, a process manager and an operator at a terminal stop it.
 /// </summary>
 [Collection(ChaosCollection.Name)]
 public sealed class StreamRunStopTests(ChaosServers servers, ITestOutputHelper output)
@@ -40,7 +40,29 @@ public sealed class StreamRunStopTests(ChaosServers servers, ITestOutputHelper o
         output.WriteLine($"{traffic.Writes} writes; stream run exit {exit}; stdout:\n{cli.Stdout}");
         Assert.True(exit == 0, cli.Stderr);
         Assert.Contains(stack.Books + ":", cli.Stdout, StringComparison.Ordinal);
+        await AssertHeldChangeAppliedAsync(stack, "by the stopped run itself");
         // What the stopped run left is read from its checkpoints by the next one.
+        await stack.DrainAsync();
+        await stack.AssertEndStateAsync();
+    }
+
+    // Regression: Ctrl-C in a terminal reached the bootstraps too (one process group), which died mid-batch.
+    [Fact]
+    public async Task Ctrl_C_in_a_terminal_stops_stream_run_after_the_batch_in_flight_which_its_bootstrap_finishes()
+    {
+        await using var stack = await ChaosStack.CreateAsync(servers, "stop-ctrl-c");
+        await using var cli = await StartAsync(stack, ignoreSigint: false);
+        await using (await HoldABatchAsync(stack))
+        {
+            await cli.SignalGroupAsync("INT");
+            await Eventually.WaitAsync(() => cli.Stderr.Contains("Stopping (Ctrl-C again to stop at once).", StringComparison.Ordinal),
+                "stream run to begin stopping on Ctrl-C");
+        }
+        var exit = await cli.WaitAsync(StopLimit, "stream run to stop after the batch in flight");
+
+        Assert.True(exit == 0, cli.Stderr);
+        Assert.DoesNotContain("Runtime exited", cli.Stderr, StringComparison.Ordinal);
+        await AssertHeldChangeAppliedAsync(stack, "by the stopped run's bootstrap");
         await stack.DrainAsync();
         await stack.AssertEndStateAsync();
     }
@@ -60,11 +82,30 @@ public sealed class StreamRunStopTests(ChaosServers servers, ITestOutputHelper o
             await cli.SignalAsync("TERM");
             var exit = await cli.WaitAsync(StopLimit, "a second SIGTERM to end stream run while its batch is held");
             Assert.NotEqual(0, exit);
+            // Orphaned, a bootstrap would still finish the held batch; killed here, only a redelivery can apply it.
+            foreach (var pid in bootstraps.Where(Alive))
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill();
+            }
         }
-        // With their Runtime API gone, the bootstraps end once the held batch is done: no process outlives the run.
         await Eventually.WaitAsync(() => bootstraps.All(pid => !Alive(pid)), "the bootstraps of the ended run to exit");
+        Assert.Equal("24.99", await HeldPriceAsync(stack));
         await stack.DrainAsync();
+        await AssertHeldChangeAppliedAsync(stack, "by the next run");
         await stack.AssertEndStateAsync();
+    }
+
+    private static async Task AssertHeldChangeAppliedAsync(ChaosStack stack, string by)
+    {
+        var price = await HeldPriceAsync(stack);
+        Assert.True(price == "33", $"the held change of book-held was not applied {by}: its price is {price ?? "(no row)"}");
+    }
+
+    private static Task<string?> HeldPriceAsync(ChaosStack stack)
+    {
+        var books = stack.Services.Mapping.ForTable("books")!;
+        return stack.ScalarAsync<string>($"SELECT price::text FROM {books.Schema}.{books.Table} WHERE {books.KeyColumn} = 'book-held'");
     }
 
     private static async Task<CliRun> StartAsync(ChaosStack stack, bool ignoreSigint)

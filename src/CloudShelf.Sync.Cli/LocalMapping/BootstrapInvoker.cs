@@ -155,7 +155,11 @@ internal sealed class BootstrapInvoker : IBatchInvoker
 
     private Process Launch(LocalRuntimeApi api)
     {
-        var startInfo = new ProcessStartInfo(_path)
+        // In a session of its own, as Lambda runs it: a Ctrl-C in the operator's terminal goes to the
+        // whole foreground process group and would kill the bootstraps mid-batch, where stream run
+        // means to finish the batches in flight. setsid(1) execs in place (this child leads no group),
+        // so the process is the bootstrap itself.
+        var startInfo = new ProcessStartInfo("setsid", [_path])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

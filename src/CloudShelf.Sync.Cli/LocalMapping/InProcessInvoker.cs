@@ -6,26 +6,31 @@ namespace CloudShelf.Sync.Cli.LocalMapping;
 
 /// <summary>
 /// Invokes a function handler in this process: the same handler object bootstrap hosts (<see cref="FunctionCatalog"/>).
-/// The handler's token fires at the function timeout, as the bootstrap's runtime loop fires it before the deadline.
+/// As under the bootstrap's runtime loop, the handler's token fires 1.5 s before the deadline; a handler
+/// that has not answered by the deadline itself is reported timed out (it cannot be stopped in-process;
+/// whatever it still commits is delivered again, which changes nothing).
 /// </summary>
 /// <param name="handler">The handler.</param>
 /// <param name="time">The clock of the deadline.</param>
 /// <param name="timeout">The function timeout; <see cref="LocalMappingOptions.DefaultFunctionTimeout"/> when null.</param>
 internal sealed class InProcessInvoker(IFunctionHandler handler, TimeProvider time, TimeSpan? timeout = null) : IBatchInvoker
 {
+    // The bootstrap's runtime loop (LambdaRuntime.DefaultDeadlineMargin) asks the handler to stop this long before the deadline.
+    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(1500);
+
     private readonly TimeSpan _timeout = timeout ?? LocalMappingOptions.DefaultFunctionTimeout;
 
     public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken stopping)
     {
         stopping.ThrowIfCancellationRequested();
         var context = new InvocationContext(Guid.NewGuid().ToString(), time.GetUtcNow() + _timeout, null, null);
-        using var deadline = new CancellationTokenSource(_timeout, time);
+        using var deadline = new CancellationTokenSource(_timeout > DeadlineMargin * 2 ? _timeout - DeadlineMargin : _timeout / 2, time);
         byte[] response;
         try
         {
-            response = await handler.HandleAsync(eventJson, context, deadline.Token);
+            response = await handler.HandleAsync(eventJson, context, deadline.Token).WaitAsync(_timeout, time, CancellationToken.None);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && deadline.IsCancellationRequested))
         {
             return InvocationOutcome.Failed($"Task timed out after {_timeout.TotalSeconds:0} seconds.");
         }

@@ -83,7 +83,14 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException && _stop.IsCancellationRequested)
         {
-            response.StatusCode = 500;
+            try
+            {
+                response.StatusCode = 500;
+            }
+            catch (InvalidOperationException)
+            {
+                // The headers were already sent: closing the response is all that is left.
+            }
         }
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
         {

@@ -89,8 +89,9 @@ internal sealed class ShardWorker
         finally
         {
             foreach (var lane in lanes) lane.Writer.TryComplete();
+            // Also when the read failed: no lane may still be invoking once the run ends and the invoker goes.
+            await Task.WhenAll(laneTasks);
         }
-        await Task.WhenAll(laneTasks);
 
         var finished = reader.Ended && _progress.Outstanding == 0;
         if (finished)

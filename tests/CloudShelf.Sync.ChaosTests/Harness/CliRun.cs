@@ -6,8 +6,10 @@ namespace CloudShelf.Sync.ChaosTests.Harness;
 
 /// <summary>
 /// The real operator CLI (<c>dotnet cloudshelf-sync.dll ARGS</c>) as a child process, signalled as an
-/// operator or a process manager would. With <c>ignoreSigint</c> it starts as a non-interactive shell
-/// starts a background job (<c>cmd &amp;</c>, nohup): with SIGINT ignored, which the runtime keeps.
+/// operator or a process manager would. It leads a process group of its own, as a terminal's foreground
+/// job does, so that <see cref="SignalGroupAsync"/> can signal it as Ctrl-C does. With
+/// <c>ignoreSigint</c> it starts as a non-interactive shell starts a background job (<c>cmd &amp;</c>,
+/// nohup): with SIGINT ignored, which the runtime keeps.
 /// </summary>
 public sealed class CliRun : IAsyncDisposable
 {
@@ -42,14 +44,15 @@ public sealed class CliRun : IAsyncDisposable
     public static CliRun Start(IReadOnlyDictionary<string, string> environment, bool ignoreSigint, params string[] arguments)
     {
         var cli = typeof(Cli.LocalMapping.BootstrapInvoker).Assembly.Location;
-        // exec keeps the shell's pid, and a disposition set to ignore survives exec (signal(7)).
-        var startInfo = new ProcessStartInfo("/bin/sh")
+        // setsid and exec keep the pid, and a disposition set to ignore survives exec (signal(7)).
+        var startInfo = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        startInfo.ArgumentList.Add("/bin/sh");
         startInfo.ArgumentList.Add("-c");
         startInfo.ArgumentList.Add((ignoreSigint ? "trap '' INT; " : "") + "exec dotnet \"$@\"");
         startInfo.ArgumentList.Add("cloudshelf-sync");
@@ -73,6 +76,17 @@ public sealed class CliRun : IAsyncDisposable
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         await kill.WaitForExitAsync();
         Assert.True(kill.ExitCode == 0, $"kill -s {signal} {Id} failed");
+    }
+
+    /// <summary>Sends a signal to the CLI's whole process group, as a terminal sends Ctrl-C (SIGINT) to its foreground job.</summary>
+    public async Task SignalGroupAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, "--", "-" + Id.ToString(CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        })!;
+        await kill.WaitForExitAsync();
+        Assert.True(kill.ExitCode == 0, $"kill -s {signal} -- -{Id} failed");
     }
 
     /// <summary>The pids of the CLI's child processes (the bootstraps of <c>stream run --bootstrap</c>).</summary>
