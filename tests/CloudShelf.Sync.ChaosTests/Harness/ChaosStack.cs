@@ -322,18 +322,8 @@ public sealed class ChaosStack : IAsyncDisposable
     }
 
     /// <summary>Every item of a DynamoDB table, by key (a consistent scan).</summary>
-    public async Task<Dictionary<string, Dictionary<string, AttributeValue>>> ScanAsync(string table, string keyAttribute)
-    {
-        var items = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
-        Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? start = null;
-        do
-        {
-            var page = await Client.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true });
-            foreach (var item in page.Items ?? []) items[item[keyAttribute].S] = SdkValues.FromSdkItem(item);
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        } while (start is not null);
-        return items;
-    }
+    public Task<Dictionary<string, Dictionary<string, AttributeValue>>> ScanAsync(string table, string keyAttribute) =>
+        ConsistentScan.ItemsByKeyAsync(Client, table, keyAttribute);
 
     private static readonly IComparer<Defect> DefectOrder = Comparer<Defect>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 

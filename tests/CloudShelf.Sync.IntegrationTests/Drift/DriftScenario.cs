@@ -176,19 +176,7 @@ internal sealed class DriftScenario : IAsyncDisposable
     {
         foreach (var table in Mapping.Tables)
         {
-            var items = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
-            Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? start = null;
-            do
-            {
-                var page = await Client.ScanAsync(new ScanRequest { TableName = table.SourceTable, ExclusiveStartKey = start, ConsistentRead = true });
-                foreach (var sdkItem in page.Items)
-                {
-                    var item = SdkValues.FromSdkItem(sdkItem);
-                    items[item[table.KeyAttribute].S!] = item;
-                }
-                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            }
-            while (start is not null);
+            var items = await ConsistentScan.ItemsByKeyAsync(Client, table.SourceTable, table.KeyAttribute);
             var rows = await Db.ScalarAsync<long>($"SELECT count(*) FROM cloudshelf.{table.Table}");
             Assert.Equal(items.Count, rows);
             var stored = await new RowReader(Db.Services.DataSource).ReadItemsAsync(table, items.Keys.ToList());

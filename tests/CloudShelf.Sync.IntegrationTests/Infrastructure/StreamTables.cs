@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using CloudShelf.Sync.Configuration;
 using CloudShelf.Sync.Dynamo;
 using CloudShelf.Sync.Postgres;
+using CloudShelf.Sync.Testing;
 using AttributeValue = CloudShelf.Sync.Streams.AttributeValue;
 
 namespace CloudShelf.Sync.IntegrationTests.Infrastructure;
@@ -77,18 +78,8 @@ public sealed class StreamTables : IDisposable
         });
 
     /// <summary>Every item of a table, by key.</summary>
-    public async Task<Dictionary<string, Dictionary<string, AttributeValue>>> ScanAsync(string table, string keyAttribute)
-    {
-        var items = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
-        Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? start = null;
-        do
-        {
-            var page = await Client.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true });
-            foreach (var item in page.Items ?? []) items[item[keyAttribute].S] = SdkValues.FromSdkItem(item);
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        } while (start is not null);
-        return items;
-    }
+    public Task<Dictionary<string, Dictionary<string, AttributeValue>>> ScanAsync(string table, string keyAttribute) =>
+        ConsistentScan.ItemsByKeyAsync(Client, table, keyAttribute);
 
     /// <summary>
     /// Scans the synced tables in both stores and asserts that PostgreSQL holds exactly DynamoDB's

@@ -7,6 +7,7 @@ using CloudShelf.Sync.Lag;
 using CloudShelf.Sync.Observability;
 using CloudShelf.Sync.StreamReading;
 using CloudShelf.Sync.Streams;
+using CloudShelf.Sync.Testing;
 using DynamoAttribute = Amazon.DynamoDBv2.Model.AttributeValue;
 
 namespace CloudShelf.Sync.IntegrationTests.Lag;
@@ -139,14 +140,7 @@ public sealed class LagStack : IAsyncDisposable
 
     private async Task AssertTableEqualAsync(Mapping.TableMapping table)
     {
-        var items = new Dictionary<string, Dictionary<string, Streams.AttributeValue>>(StringComparer.Ordinal);
-        Dictionary<string, DynamoAttribute>? start = null;
-        do
-        {
-            var page = await DynamoDb.ScanAsync(new ScanRequest { TableName = table.SourceTable, ConsistentRead = true, ExclusiveStartKey = start });
-            foreach (var item in page.Items) items[item[table.KeyAttribute].S] = SdkValues.FromSdkItem(item);
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        } while (start is not null);
+        var items = await ConsistentScan.ItemsByKeyAsync(DynamoDb, table.SourceTable, table.KeyAttribute);
 
         Assert.Equal(items.Count, await Db.ScalarAsync<long>($"SELECT count(*) FROM cloudshelf.{table.Table}"));
         foreach (var (key, item) in items)
