@@ -50,7 +50,7 @@ catch (Exception e)
 
 await using (services)
 {
-    var margin = LambdaRuntime.DefaultDeadlineMargin;
+    var margin = InvocationContext.DefaultDeadlineMargin;
     await new LambdaRuntime(api, context, log, metrics, TimeProvider.System, margin, ProcessInvocationEnvironment.Instance).RunAsync(handler, CancellationToken.None);
 }
 return 0;

@@ -15,16 +15,13 @@ namespace CloudShelf.Sync.Cli.LocalMapping;
 /// <param name="timeout">The function timeout; <see cref="LocalMappingOptions.DefaultFunctionTimeout"/> when null.</param>
 internal sealed class InProcessInvoker(IFunctionHandler handler, TimeProvider time, TimeSpan? timeout = null) : IBatchInvoker
 {
-    // The bootstrap's runtime loop (LambdaRuntime.DefaultDeadlineMargin) asks the handler to stop this long before the deadline.
-    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(1500);
-
     private readonly TimeSpan _timeout = timeout ?? LocalMappingOptions.DefaultFunctionTimeout;
 
     public async Task<InvocationOutcome> InvokeAsync(byte[] eventJson, CancellationToken stopping)
     {
         stopping.ThrowIfCancellationRequested();
         var context = new InvocationContext(Guid.NewGuid().ToString(), time.GetUtcNow() + _timeout, null, null);
-        using var deadline = new CancellationTokenSource(_timeout > DeadlineMargin * 2 ? _timeout - DeadlineMargin : _timeout / 2, time);
+        using var deadline = new CancellationTokenSource(_timeout > InvocationContext.DefaultDeadlineMargin * 2 ? _timeout - InvocationContext.DefaultDeadlineMargin : _timeout / 2, time);
         byte[] response;
         try
         {

@@ -19,9 +19,6 @@ namespace CloudShelf.Sync.Functions.Runtime;
 public sealed class LambdaRuntime(
     IRuntimeApi api, LogContext logContext, ILog log, IMetrics metrics, TimeProvider time, TimeSpan deadlineMargin, IInvocationEnvironment environment)
 {
-    /// <summary>How long before the deadline a handler is asked to stop by default: enough to roll back and answer.</summary>
-    public static readonly TimeSpan DefaultDeadlineMargin = TimeSpan.FromMilliseconds(1500);
-
     /// <summary>Serves invocations until <paramref name="stopping"/> fires.</summary>
     public async Task RunAsync(IFunctionHandler handler, CancellationToken stopping)
     {

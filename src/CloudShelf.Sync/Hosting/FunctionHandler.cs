@@ -5,7 +5,11 @@ namespace CloudShelf.Sync.Hosting;
 /// <param name="Deadline">Lambda-Runtime-Deadline-Ms: when Lambda stops the invocation.</param>
 /// <param name="FunctionArn">Lambda-Runtime-Invoked-Function-Arn.</param>
 /// <param name="TraceId">Lambda-Runtime-Trace-Id (X-Ray), if any.</param>
-public sealed record InvocationContext(string RequestId, DateTimeOffset Deadline, string? FunctionArn, string? TraceId);
+public sealed record InvocationContext(string RequestId, DateTimeOffset Deadline, string? FunctionArn, string? TraceId)
+{
+    /// <summary>How long before the deadline a handler's token fires by default: enough to roll back and answer.</summary>
+    public static readonly TimeSpan DefaultDeadlineMargin = TimeSpan.FromMilliseconds(1500);
+}
 
 /// <summary>What a function does with one invocation's payload.</summary>
 public interface IFunctionHandler

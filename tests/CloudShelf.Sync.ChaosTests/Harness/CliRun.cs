@@ -71,22 +71,16 @@ public sealed class CliRun : IAsyncDisposable
     }
 
     /// <summary>Sends a signal (INT, TERM) to the CLI, as <c>kill -s</c> does.</summary>
-    public async Task SignalAsync(string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        await kill.WaitForExitAsync();
-        Assert.True(kill.ExitCode == 0, $"kill -s {signal} {Id} failed");
-    }
+    public Task SignalAsync(string signal) => KillAsync(signal, Id.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Sends a signal to the CLI's whole process group, as a terminal sends Ctrl-C (SIGINT) to its foreground job.</summary>
-    public async Task SignalGroupAsync(string signal)
+    public Task SignalGroupAsync(string signal) => KillAsync(signal, "-" + Id.ToString(CultureInfo.InvariantCulture));
+
+    private static async Task KillAsync(string signal, string target)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, "--", "-" + Id.ToString(CultureInfo.InvariantCulture)])
-        {
-            UseShellExecute = false,
-        })!;
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, "--", target]) { UseShellExecute = false })!;
         await kill.WaitForExitAsync();
-        Assert.True(kill.ExitCode == 0, $"kill -s {signal} -- -{Id} failed");
+        Assert.True(kill.ExitCode == 0, $"kill -s {signal} -- {target} failed");
     }
 
     /// <summary>The pids of the CLI's child processes (the bootstraps of <c>stream run --bootstrap</c>).</summary>

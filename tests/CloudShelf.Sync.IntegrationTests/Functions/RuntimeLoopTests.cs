@@ -42,7 +42,7 @@ public sealed class RuntimeLoopTests(SyncServerFixture fixture)
             var writer = TextWriter.Synchronized(output);
             Log = new JsonLogger(writer, context, TimeProvider.System);
             var runtime = new LambdaRuntime(_client, context, Log,
-                new EmfMetrics(writer, "cloudshelf-sync", TimeProvider.System), TimeProvider.System, margin ?? LambdaRuntime.DefaultDeadlineMargin,
+                new EmfMetrics(writer, "cloudshelf-sync", TimeProvider.System), TimeProvider.System, margin ?? InvocationContext.DefaultDeadlineMargin,
                 environment ?? new RecordingInvocationEnvironment());
             _running = Task.Run(() => runtime.RunAsync(handler, _stop.Token));
         }
